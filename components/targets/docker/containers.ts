@@ -1,0 +1,189 @@
+// Workloads as Docker container settings: plain data built without Pulumi, so it is tested
+// directly. The component (./index.ts) adds images, volumes, secrets and ordering.
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { ContainerSpec, Probe, ScheduledJob, VolumeSpec, Workload } from "../../workloads/model";
+
+export interface DockerContext {
+  environment: string;
+  bindAddress: string;
+  networkName: string;
+}
+
+export function containerName(ctx: DockerContext, name: string, replica = 0): string {
+  return replica === 0
+    ? `ops-baseline-${ctx.environment}-${name}`
+    : `ops-baseline-${ctx.environment}-${name}-${replica}`;
+}
+
+export function volumeName(ctx: DockerContext, owner: string, volume: string): string {
+  return `ops-baseline-${ctx.environment}-${owner}-${volume}`;
+}
+
+/** Hostname that resolves to every replica of a workload (Docker DNS answers with all of them). */
+export function podsAlias(name: string): string {
+  return `${name}-pods`;
+}
+
+/**
+ * A probe as a Docker healthcheck command. HTTP and TCP checks use bash's /dev/tcp, which every
+ * Debian-based image has, so no curl or wget is needed inside the image.
+ */
+export function healthcheckTest(p: Probe, ports: Workload["ports"]): string[] {
+  const portOf = (name: string) => ports.find((x) => x.name === name)?.containerPort ?? Number(name);
+  switch (p.check.type) {
+    case "exec":
+      return ["CMD", ...p.check.command];
+    case "tcp":
+      return ["CMD", "bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${portOf(p.check.port)}`];
+    case "http":
+      return [
+        "CMD",
+        "bash",
+        "-c",
+        `exec 3<>/dev/tcp/127.0.0.1/${portOf(p.check.port)} && ` +
+          `printf 'GET ${p.check.path} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && ` +
+          `head -n1 <&3 | grep -q ' 200 '`,
+      ];
+  }
+}
+
+export interface HealthcheckSettings {
+  tests: string[];
+  interval: string;
+  timeout: string;
+  retries: number;
+  startPeriod: string;
+}
+
+/**
+ * Docker has one healthcheck per container: the readiness check (what dependents wait for), with
+ * the startup check's budget as the start period.
+ */
+export function healthcheckFor(w: Workload): HealthcheckSettings | undefined {
+  const p = w.health.readiness ?? w.health.liveness;
+  if (!p) return undefined;
+  const startup = w.health.startup;
+  const startPeriod = startup ? startup.periodSeconds * startup.failureThreshold : p.initialDelaySeconds;
+  return {
+    tests: healthcheckTest(p, w.ports),
+    interval: `${p.periodSeconds}s`,
+    timeout: `${p.timeoutSeconds}s`,
+    retries: p.failureThreshold,
+    startPeriod: `${startPeriod}s`,
+  };
+}
+
+export function logOptions(spec: { logPolicy: Workload["logPolicy"] }): Record<string, string> {
+  return {
+    "max-file": String(spec.logPolicy.maxFiles),
+    "max-size": `${Math.max(1, Math.floor(spec.logPolicy.maxSizeBytes / 1024))}k`,
+  };
+}
+
+export interface MountSetting {
+  target: string;
+  type: "volume" | "tmpfs";
+  source?: string;
+  readOnly?: boolean;
+  tmpfsSizeBytes?: number;
+}
+
+export function mountsFor(ctx: DockerContext, owner: string, spec: ContainerSpec): MountSetting[] {
+  const mounts: MountSetting[] = spec.volumes.map((v: VolumeSpec) => {
+    if (v.sharedFrom) {
+      return {
+        target: v.mountPath,
+        type: "volume",
+        source: volumeName(ctx, v.sharedFrom.workload, v.sharedFrom.volume),
+        readOnly: v.readOnly,
+      };
+    }
+    if (v.persistent) {
+      return { target: v.mountPath, type: "volume", source: volumeName(ctx, owner, v.name), readOnly: v.readOnly };
+    }
+    return { target: v.mountPath, type: "tmpfs", tmpfsSizeBytes: v.sizeBytes };
+  });
+  if (spec.securityContext.readOnlyRootFilesystem && !spec.volumes.some((v) => v.mountPath === "/tmp")) {
+    mounts.push({ target: "/tmp", type: "tmpfs", tmpfsSizeBytes: 64 * 1024 ** 2 });
+  }
+  return mounts.sort((a, b) => a.target.localeCompare(b.target));
+}
+
+export function userFor(spec: ContainerSpec): string | undefined {
+  const { runAsUser, runAsGroup } = spec.securityContext;
+  if (runAsUser === undefined) return undefined;
+  return runAsGroup === undefined ? String(runAsUser) : `${runAsUser}:${runAsGroup}`;
+}
+
+export function restartFor(w: Workload): string {
+  return w.restartPolicy;
+}
+
+export function memoryMegabytes(spec: ContainerSpec): number {
+  return Math.max(6, Math.ceil(spec.resources.memoryLimitBytes / 1024 ** 2));
+}
+
+export function cpus(spec: ContainerSpec): string {
+  return (spec.resources.cpuLimitMillicores / 1000).toFixed(3).replace(/\.?0+$/, "");
+}
+
+export function plainEnv(spec: ContainerSpec): string[] {
+  return Object.entries(spec.env)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`);
+}
+
+/** Job command wrapped by the scheduler that runs it on its cron schedule inside one container. */
+export function scheduledCommand(job: ScheduledJob, scheduler: string[]): string[] {
+  return [...scheduler, job.schedule, "--", ...(job.command ?? []), ...(job.args ?? [])];
+}
+
+/**
+ * A digest of what a local image is built from, as a container label: a change to the build
+ * context replaces the containers, although the image tag stays the same.
+ */
+export function buildContextDigest(repoRoot: string, context: string, dockerfile: string): string {
+  const hash = crypto.createHash("sha256");
+  const contextDir = path.resolve(repoRoot, context);
+  const files = [path.resolve(repoRoot, dockerfile), ...listContext(contextDir)];
+  for (const file of [...new Set(files)].sort()) {
+    hash.update(path.relative(repoRoot, file));
+    hash.update("\0");
+    hash.update(fs.readFileSync(file));
+    hash.update("\0");
+  }
+  return hash.digest("hex");
+}
+
+/**
+ * Files Docker would send for a context. Supports the .dockerignore form used here: `*` followed
+ * by `!dir/` lines that bring directories back; without a .dockerignore every file counts.
+ */
+function listContext(contextDir: string): string[] {
+  const ignoreFile = path.join(contextDir, ".dockerignore");
+  const roots: string[] = [];
+  if (fs.existsSync(ignoreFile)) {
+    const lines = fs
+      .readFileSync(ignoreFile, "utf8")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith("#"));
+    if (lines[0] === "*") {
+      for (const line of lines.slice(1)) {
+        if (line.startsWith("!")) roots.push(path.join(contextDir, line.slice(1)));
+      }
+    }
+  }
+  const walk = (p: string): string[] => {
+    if (!fs.existsSync(p)) return [];
+    const stat = fs.statSync(p);
+    if (stat.isFile()) return [p];
+    return fs
+      .readdirSync(p)
+      .filter((e) => e !== "node_modules" && e !== ".git")
+      .flatMap((e) => walk(path.join(p, e)));
+  };
+  return (roots.length > 0 ? roots : [contextDir]).flatMap(walk);
+}

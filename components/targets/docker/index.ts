@@ -1,0 +1,309 @@
+// The Docker target: a private network, locally built (or pinned remote) images, named volumes,
+// and one container per workload replica and per scheduled job, started in depends-on order
+// (each waits until its dependencies report healthy).
+import * as path from "node:path";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { ContainerSpec, ImageSpec, ScheduledJob, Workload } from "../../workloads/model";
+import { WorkloadGroup } from "../group";
+import { fillSecretTemplate } from "../secrets";
+import {
+  buildContextDigest,
+  containerName,
+  cpus,
+  healthcheckFor,
+  logOptions,
+  memoryMegabytes,
+  mountsFor,
+  plainEnv,
+  podsAlias,
+  scheduledCommand,
+  userFor,
+  volumeName,
+  type DockerContext,
+} from "./containers";
+
+export interface DockerTargetArgs {
+  environment: string;
+  host: string;
+  bindAddress: string;
+  /** Repository root: build contexts are relative to it. */
+  repoRoot: string;
+  workloads: Workload[];
+  jobs: ScheduledJob[];
+  secrets: pulumi.Output<Record<string, string>>;
+  /** Command that runs a job on its cron schedule: `[...scheduler, "<cron>", "--", ...command]`. */
+  scheduler: string[];
+}
+
+export class DockerTarget extends pulumi.ComponentResource {
+  public readonly network: pulumi.Output<string>;
+  public readonly endpoints: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: DockerTargetArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ops-baseline:docker:Target", name, {}, opts);
+    const provider = new docker.Provider(`${name}-provider`, { host: args.host }, { parent: this });
+    const ctx: DockerContext = {
+      environment: args.environment,
+      bindAddress: args.bindAddress,
+      networkName: `ops-baseline-${args.environment}`,
+    };
+    const network = new docker.Network(
+      "network",
+      {
+        name: ctx.networkName,
+        driver: "bridge",
+        labels: [{ label: "ops-baseline/environment", value: args.environment }],
+      },
+      { parent: this, provider },
+    );
+
+    const images = new Map<string, { resource: pulumi.Resource; digest?: string }>();
+    const imageFor = (image: ImageSpec) => {
+      const existing = images.get(image.ref);
+      if (existing) return existing;
+      const resourceName = `image-${image.ref.replace(/[^A-Za-z0-9]+/g, "-")}`;
+      const created = image.build
+        ? {
+            resource: new docker.Image(
+              resourceName,
+              {
+                imageName: image.ref,
+                skipPush: true,
+                buildOnPreview: false,
+                build: {
+                  context: path.resolve(args.repoRoot, image.build.context),
+                  dockerfile: path.resolve(args.repoRoot, image.build.dockerfile),
+                  args: image.build.args,
+                  // The classic builder uses the local base image; no registry is asked.
+                  builderVersion: "BuilderV1",
+                },
+              },
+              { parent: this, provider },
+            ),
+            digest: buildContextDigest(args.repoRoot, image.build.context, image.build.dockerfile),
+          }
+        : {
+            resource: new docker.RemoteImage(
+              resourceName,
+              { name: image.ref, keepLocally: true },
+              { parent: this, provider },
+            ),
+          };
+      images.set(image.ref, created);
+      return created;
+    };
+
+    const volumes = new Map<string, docker.Volume>();
+    const volumeFor = (owner: string, volume: string, labels: Record<string, string>, parent: pulumi.Resource) => {
+      const volName = volumeName(ctx, owner, volume);
+      if (!volumes.has(volName)) {
+        volumes.set(
+          volName,
+          new docker.Volume(
+            `volume-${owner}-${volume}`,
+            { name: volName, labels: Object.entries(labels).map(([label, value]) => ({ label, value })) },
+            // Volumes hold data: a replace or delete must be a deliberate act.
+            { parent, provider, retainOnDelete: true },
+          ),
+        );
+      }
+      return volumes.get(volName)!;
+    };
+
+    const containers = new Map<string, docker.Container>();
+    const endpoints: Record<string, string> = {};
+    // Containers are created in depends-on order so `wait: true` of a dependency gates the dependent.
+    for (const w of orderByDependencies(args.workloads)) {
+      const group = new WorkloadGroup("workload", w.role, w.name, { parent: this });
+      const image = imageFor(w.image);
+      const persistent = w.volumes.filter((v) => v.persistent && !v.sharedFrom);
+      const ownVolumes = persistent.map((v) => volumeFor(w.name, v.name, w.labels, group));
+      const deps = [
+        image.resource,
+        ...ownVolumes,
+        ...w.dependsOn.map((d) => containers.get(d)).filter((c): c is docker.Container => c !== undefined),
+      ];
+      const health = healthcheckFor(w);
+      for (let replica = 0; replica < Math.max(1, w.replicas); replica++) {
+        const container = new docker.Container(
+          replica === 0 ? w.name : `${w.name}-${replica}`,
+          {
+            ...containerSettings(ctx, w.name, w, args.secrets, image.digest, w.labels),
+            name: containerName(ctx, w.name, replica),
+            restart: w.restartPolicy,
+            healthcheck: health && {
+              tests: health.tests,
+              interval: health.interval,
+              timeout: health.timeout,
+              retries: health.retries,
+              startPeriod: health.startPeriod,
+            },
+            wait: health !== undefined,
+            waitTimeout: 180,
+            networksAdvanced: [{ name: network.name, aliases: [w.name, podsAlias(w.name)] }],
+            ports: w.ports
+              .filter((p) => p.hostPort !== undefined && replica === 0)
+              .map((p) => ({
+                internal: p.containerPort,
+                external: p.hostPort,
+                ip: ctx.bindAddress,
+                protocol: p.protocol,
+              })),
+          },
+          { parent: group, provider, dependsOn: deps },
+        );
+        if (replica === 0) containers.set(w.name, container);
+      }
+      for (const sidecar of w.sidecars) {
+        const sidecarImage = imageFor(sidecar.image);
+        new docker.Container(
+          `${w.name}-${sidecar.name}`,
+          {
+            ...containerSettings(
+              ctx,
+              w.name,
+              { ...sidecar, logPolicy: w.logPolicy },
+              args.secrets,
+              sidecarImage.digest,
+              w.labels,
+            ),
+            name: containerName(ctx, `${w.name}-${sidecar.name}`),
+            restart: w.restartPolicy,
+            networksAdvanced: [{ name: network.name }],
+          },
+          { parent: group, provider, dependsOn: [sidecarImage.resource, containers.get(w.name)!] },
+        );
+      }
+      for (const p of w.ports) {
+        if (p.hostPort !== undefined) endpoints[`${w.name}.${p.name}`] = `${hostForUrl(ctx.bindAddress)}:${p.hostPort}`;
+      }
+      group.complete();
+    }
+
+    for (const job of args.jobs) {
+      const group = new WorkloadGroup("job", job.role, job.name, { parent: this });
+      const image = imageFor(job.image);
+      const ownVolumes = job.volumes
+        .filter((v) => v.persistent && !v.sharedFrom)
+        .map((v) => volumeFor(job.name, v.name, job.labels, group));
+      const sharedFrom = job.volumes
+        .filter((v) => v.sharedFrom)
+        .map((v) => containers.get(v.sharedFrom!.workload))
+        .filter((c): c is docker.Container => c !== undefined);
+      new docker.Container(
+        job.name,
+        {
+          ...containerSettings(ctx, job.name, job, args.secrets, image.digest, job.labels),
+          name: containerName(ctx, job.name),
+          entrypoints: scheduledCommand(job, args.scheduler).slice(0, 1),
+          command: scheduledCommand(job, args.scheduler).slice(1),
+          restart: "unless-stopped",
+          networksAdvanced: [{ name: network.name, aliases: [job.name] }],
+          labels: labelList({
+            ...job.labels,
+            ...(image.digest ? { "ops-baseline/build-context-sha256": image.digest } : {}),
+            "ops-baseline/schedule": job.schedule,
+          }),
+        },
+        { parent: group, provider, dependsOn: [image.resource, ...ownVolumes, ...sharedFrom] },
+      );
+      group.complete();
+    }
+
+    this.network = network.name;
+    this.endpoints = pulumi.output(endpoints);
+    this.registerOutputs({ network: this.network, endpoints: this.endpoints });
+  }
+}
+
+function hostForUrl(address: string): string {
+  return address.includes(":") ? `[${address}]` : address;
+}
+
+function labelList(labels: Record<string, string>) {
+  return Object.entries(labels)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([label, value]) => ({ label, value }));
+}
+
+/** Settings shared by workload containers, sidecars and job containers. */
+function containerSettings(
+  ctx: DockerContext,
+  owner: string,
+  spec: ContainerSpec & { logPolicy: Workload["logPolicy"] },
+  secrets: pulumi.Output<Record<string, string>>,
+  buildDigest: string | undefined,
+  labels: Record<string, string>,
+) {
+  const secretEnvNames = spec.secretEnv.map((s) => s.name);
+  const envs: pulumi.Input<string[]> =
+    spec.secretEnv.length === 0
+      ? plainEnv(spec)
+      : pulumi.secret(
+          secrets.apply((all) => [
+            ...plainEnv(spec),
+            ...spec.secretEnv.map((s) => {
+              const value = all[s.secret];
+              if (value === undefined) throw new Error(`${owner}: secret "${s.secret}" is not set`);
+              return `${s.name}=${value}`;
+            }),
+          ]),
+        );
+  const uploads: pulumi.Input<docker.types.input.ContainerUpload>[] = [
+    ...spec.files.map((f) => ({ file: f.path, content: f.content, executable: (f.mode & 0o111) !== 0 })),
+    ...spec.secretFiles.map((f) => ({
+      file: f.path,
+      content: pulumi.secret(secrets.apply((all) => fillSecretTemplate(f.template, all, `${owner}: ${f.path}`))),
+      executable: false,
+    })),
+  ];
+  return {
+    image: spec.image.ref,
+    // Kubernetes semantics: `command` replaces the image's entrypoint, `args` its CMD.
+    entrypoints: spec.command,
+    command: spec.args,
+    workingDir: spec.workingDir,
+    envs,
+    uploads,
+    user: userFor(spec),
+    readOnly: spec.securityContext.readOnlyRootFilesystem,
+    memory: memoryMegabytes(spec),
+    memorySwap: memoryMegabytes(spec),
+    cpus: cpus(spec),
+    capabilities: { drops: ["ALL"] },
+    securityOpts: ["no-new-privileges:true"],
+    logDriver: "json-file",
+    logOpts: logOptions(spec),
+    mounts: mountsFor(ctx, owner, spec).map((m) =>
+      m.type === "tmpfs"
+        ? { target: m.target, type: "tmpfs", tmpfsOptions: { sizeBytes: m.tmpfsSizeBytes, mode: 0o1777 } }
+        : { target: m.target, type: "volume", source: m.source, readOnly: m.readOnly },
+    ),
+    labels: labelList({
+      ...labels,
+      ...(buildDigest ? { "ops-baseline/build-context-sha256": buildDigest } : {}),
+      "ops-baseline/secret-env": secretEnvNames.join(","),
+    }),
+    destroyGraceSeconds: 30,
+    init: true,
+  };
+}
+
+/** Workloads with every dependency before its dependents; ties by name for a stable order. */
+export function orderByDependencies(workloads: Workload[]): Workload[] {
+  const byName = new Map(workloads.map((w) => [w.name, w]));
+  const done = new Set<string>();
+  const out: Workload[] = [];
+  const visit = (w: Workload) => {
+    if (done.has(w.name)) return;
+    done.add(w.name);
+    for (const dep of [...w.dependsOn].sort()) {
+      const d = byName.get(dep);
+      if (d) visit(d);
+    }
+    out.push(w);
+  };
+  for (const w of [...workloads].sort((a, b) => a.name.localeCompare(b.name))) visit(w);
+  return out;
+}

@@ -1,0 +1,177 @@
+// The Kubernetes target: registers the objects that ./manifests.ts builds, one component per
+// workload so the preview reads as a tree, with Secret values filled from Pulumi secrets.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { ScheduledJob, Workload, ContainerSpec } from "../../workloads/model";
+import { WorkloadGroup } from "../group";
+import { fillSecretTemplate } from "../secrets";
+import {
+  cronJob,
+  filesConfigMap,
+  metadataFor,
+  networkPolicies,
+  persistentVolumeClaims,
+  podDisruptionBudget,
+  secretEnvName,
+  secretFilesName,
+  secretKeys,
+  services,
+  workloadController,
+  type K8sObject,
+  type KubeContext,
+} from "./manifests";
+
+export interface KubernetesTargetArgs {
+  environment: string;
+  namespace: string;
+  context?: string;
+  storageClass?: string;
+  renderYamlToDirectory?: string;
+  workloads: Workload[];
+  jobs: ScheduledJob[];
+  /** Secret values by name, as Pulumi secrets. */
+  secrets: pulumi.Output<Record<string, string>>;
+}
+
+export class KubernetesTarget extends pulumi.ComponentResource {
+  public readonly namespace: pulumi.Output<string>;
+  public readonly endpoints: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: KubernetesTargetArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ops-baseline:kubernetes:Target", name, {}, opts);
+    const provider = new k8s.Provider(
+      `${name}-provider`,
+      {
+        context: args.context,
+        namespace: args.namespace,
+        renderYamlToDirectory: args.renderYamlToDirectory,
+        enableServerSideApply: true,
+      },
+      { parent: this },
+    );
+    const ctx: KubeContext = {
+      namespace: args.namespace,
+      storageClass: args.storageClass,
+      commonLabels: { "app.kubernetes.io/part-of": "ops-baseline", "ops-baseline/environment": args.environment },
+    };
+    const ns = new k8s.core.v1.Namespace(
+      args.namespace,
+      {
+        metadata: {
+          name: args.namespace,
+          labels: {
+            ...ctx.commonLabels,
+            // Pod Security Admission: the namespace only admits restricted pods.
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/enforce-version": "latest",
+          },
+        },
+      },
+      { parent: this, provider },
+    );
+    const childOpts = (parent: pulumi.Resource, dependsOn: pulumi.Resource[] = []): pulumi.CustomResourceOptions => ({
+      parent,
+      provider,
+      dependsOn: [ns, ...dependsOn],
+    });
+
+    for (const policy of networkPolicies(args.workloads, args.jobs, ctx)) {
+      register(policy, childOpts(this));
+    }
+
+    const endpoints: Record<string, string> = {};
+    for (const w of args.workloads) {
+      const group = new WorkloadGroup("workload", w.role, w.name, { parent: this });
+      const specs: ContainerSpec[] = [w, ...w.sidecars];
+      const config = registerConfig(w.name, specs, ctx, w.labels, args.secrets, childOpts(group));
+      for (const claim of persistentVolumeClaims(w, ctx)) register(claim, childOpts(group));
+      for (const svc of services(w, ctx)) register(svc, childOpts(group));
+      register(workloadController(w, ctx), childOpts(group, config));
+      const pdb = podDisruptionBudget(w, ctx);
+      if (pdb) register(pdb, childOpts(group));
+      group.complete();
+      for (const p of w.ports) {
+        endpoints[`${w.name}.${p.name}`] = `${w.name}.${args.namespace}.svc.cluster.local:${p.containerPort}`;
+      }
+    }
+    for (const job of args.jobs) {
+      const group = new WorkloadGroup("job", job.role, job.name, { parent: this });
+      const config = registerConfig(job.name, [job], ctx, job.labels, args.secrets, childOpts(group));
+      register(cronJob(job, ctx), childOpts(group, config));
+      group.complete();
+    }
+
+    this.namespace = ns.metadata.name;
+    this.endpoints = pulumi.output(endpoints);
+    this.registerOutputs({ namespace: this.namespace, endpoints: this.endpoints });
+  }
+}
+
+/** ConfigMap for files and Secrets for secret env and secret files of one pod. */
+function registerConfig(
+  owner: string,
+  specs: ContainerSpec[],
+  ctx: KubeContext,
+  labels: Record<string, string>,
+  secrets: pulumi.Output<Record<string, string>>,
+  opts: pulumi.CustomResourceOptions,
+): pulumi.Resource[] {
+  const created: pulumi.Resource[] = [];
+  const files = filesConfigMap(owner, specs, ctx, labels);
+  if (files) created.push(register(files, opts));
+  const keys = secretKeys(specs);
+  if (keys.env.length > 0) {
+    const data = secrets.apply((all) => Object.fromEntries(keys.env.map((k) => [k, requireSecret(all, k, owner)])));
+    created.push(
+      new k8s.core.v1.Secret(
+        secretEnvName(owner),
+        { metadata: metadataFor(secretEnvName(owner), ctx, labels), type: "Opaque", stringData: pulumi.secret(data) },
+        opts,
+      ),
+    );
+  }
+  if (keys.files.length > 0) {
+    const data = secrets.apply((all) =>
+      Object.fromEntries(keys.files.map((f) => [f.key, fillSecretTemplate(f.template, all, `${owner}: ${f.path}`)])),
+    );
+    created.push(
+      new k8s.core.v1.Secret(
+        secretFilesName(owner),
+        { metadata: metadataFor(secretFilesName(owner), ctx, labels), type: "Opaque", stringData: pulumi.secret(data) },
+        opts,
+      ),
+    );
+  }
+  return created;
+}
+
+function requireSecret(all: Record<string, string>, name: string, owner: string): string {
+  const value = all[name];
+  if (value === undefined) throw new Error(`${owner} needs secret "${name}", which is not set in the stack's secrets`);
+  return value;
+}
+
+/** Registers one API object with the typed resource class for its kind. */
+function register(obj: K8sObject, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
+  const name = `${obj.kind.toLowerCase()}-${obj.metadata.name}`;
+  switch (obj.kind) {
+    case "Deployment":
+      return new k8s.apps.v1.Deployment(name, obj, opts);
+    case "StatefulSet":
+      return new k8s.apps.v1.StatefulSet(name, obj, opts);
+    case "Service":
+      return new k8s.core.v1.Service(name, obj, opts);
+    case "ConfigMap":
+      return new k8s.core.v1.ConfigMap(name, obj, opts);
+    case "PersistentVolumeClaim":
+      return new k8s.core.v1.PersistentVolumeClaim(name, obj, opts);
+    case "PodDisruptionBudget":
+      return new k8s.policy.v1.PodDisruptionBudget(name, obj, opts);
+    case "NetworkPolicy":
+      return new k8s.networking.v1.NetworkPolicy(name, obj, opts);
+    case "CronJob":
+      return new k8s.batch.v1.CronJob(name, obj, opts);
+    default:
+      throw new Error(`no resource class for kind ${obj.kind}`);
+  }
+}

@@ -1,0 +1,115 @@
+// Environment defaults, as data in the same shape as a stack file. They are merged under the
+// stack file before validation (stacks/config/load.ts), so the schema sees one complete object
+// and every default is visible here rather than scattered through code.
+//
+// `serviceDefaults` and `dataStoreDefaults` are merged under every service and data store.
+import type { EnvironmentName } from "./schema";
+
+export type RawConfig = Record<string, unknown>;
+
+const probeTimings = {
+  // C0Di3 runbook: liveness every 30s, readiness every 10s; Docker HEALTHCHECK timeout 3s.
+  liveness: { period: "30s", timeout: "3s", failureThreshold: 3, initialDelay: "0s" },
+  readiness: { period: "10s", timeout: "3s", failureThreshold: 3, initialDelay: "0s" },
+  // start-period 40s in the runbook: 8 tries 5s apart before liveness takes over.
+  startup: { period: "5s", timeout: "3s", failureThreshold: 8, initialDelay: "0s" },
+};
+
+interface EnvironmentDefaults {
+  config: RawConfig;
+  serviceDefaults: RawConfig;
+  dataStoreDefaults: RawConfig;
+  probeTimings: typeof probeTimings;
+}
+
+export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> = {
+  dev: {
+    config: {
+      target: { kind: "docker", host: "unix:///var/run/docker.sock", bindAddress: "127.0.0.1" },
+      rules: { minReplicas: 1, allowHostPorts: true },
+      // RTT operations guide: 10 MB per file, 5 files.
+      logging: { containerLogs: { driver: "json-file", maxSize: "10MB", maxFiles: 5 } },
+      monitoring: { enabled: true },
+    },
+    serviceDefaults: {
+      replicas: 1,
+      restart: "unless-stopped",
+      resources: { requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+      security: { readOnlyRootFilesystem: true },
+    },
+    dataStoreDefaults: {
+      resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+      security: { readOnlyRootFilesystem: false },
+    },
+    probeTimings,
+  },
+  prod: {
+    config: {
+      target: { kind: "kubernetes", namespace: "ops-baseline" },
+      rules: { minReplicas: 2, allowHostPorts: false },
+      logging: { containerLogs: { driver: "json-file", maxSize: "10MB", maxFiles: 5 } },
+      monitoring: { enabled: true },
+    },
+    serviceDefaults: {
+      replicas: 2,
+      restart: "always",
+      resources: { requests: { cpu: "250m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+      security: { readOnlyRootFilesystem: true },
+    },
+    dataStoreDefaults: {
+      resources: { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } },
+      security: { readOnlyRootFilesystem: false },
+    },
+    probeTimings,
+  },
+};
+
+/** Recursive merge: objects merge key by key, everything else (arrays too) is replaced. */
+export function deepMerge(base: unknown, override: unknown): unknown {
+  if (isPlainObject(base) && isPlainObject(override)) {
+    const out: RawConfig = { ...base };
+    for (const [key, value] of Object.entries(override)) {
+      out[key] = key in base ? deepMerge(base[key], value) : value;
+    }
+    return out;
+  }
+  return override === undefined ? base : override;
+}
+
+export function isPlainObject(value: unknown): value is RawConfig {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Puts the environment's defaults under a raw stack file. Probe timings are merged under each
+ * probe that the file declares; a probe the file does not declare stays absent.
+ */
+export function applyEnvironmentDefaults(environment: EnvironmentName, file: RawConfig): RawConfig {
+  const defaults = ENVIRONMENT_DEFAULTS[environment];
+  const base = { ...defaults.config };
+  // A file that picks the other target kind must not inherit this kind's keys.
+  if (isPlainObject(file.target) && isPlainObject(base.target) && file.target.kind !== base.target.kind) {
+    delete base.target;
+  }
+  const merged = deepMerge(base, file) as RawConfig;
+  merged.environment = environment;
+  merged.services = mapEntries(merged.services, (svc) =>
+    withProbeDefaults(defaults, deepMerge(defaults.serviceDefaults, svc)),
+  );
+  merged.dataStores = mapEntries(merged.dataStores, (store) => deepMerge(defaults.dataStoreDefaults, store));
+  return merged;
+}
+
+function withProbeDefaults(defaults: EnvironmentDefaults, service: unknown): unknown {
+  if (!isPlainObject(service) || !isPlainObject(service.health)) return service;
+  const health: RawConfig = { ...service.health };
+  for (const kind of ["liveness", "readiness", "startup"] as const) {
+    if (isPlainObject(health[kind])) health[kind] = deepMerge(defaults.probeTimings[kind], health[kind]);
+  }
+  return { ...service, health };
+}
+
+function mapEntries(value: unknown, fn: (entry: unknown) => unknown): unknown {
+  if (!isPlainObject(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fn(v)]));
+}

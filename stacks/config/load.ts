@@ -1,0 +1,304 @@
+// Loading a stack file: environment defaults merged under it, the zod schema, then the checks
+// that span several keys (depends-on, host ports, secret references, replicas). Every problem is
+// reported at once, one line each, naming the stack file, the key path and what would be right.
+// Nothing here registers a resource, so a bad file fails before anything is deployed.
+import { z } from "zod";
+import { applyEnvironmentDefaults, isPlainObject, type RawConfig } from "./defaults";
+import { ENVIRONMENTS, SECRET_LOOKING_ENV, stackConfigSchema, type EnvironmentName, type StackConfig } from "./schema";
+
+export const NAMESPACE = "ops-baseline";
+
+export interface ConfigProblem {
+  /** Key path below the namespace, e.g. "services.api.health.liveness.http". */
+  path: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: ConfigProblem[],
+  ) {
+    super(formatProblems(file, problems));
+    this.name = "ConfigError";
+  }
+}
+
+export function formatProblems(file: string, problems: ConfigProblem[]): string {
+  const lines = problems.map((p) => `  ${file}: ${NAMESPACE}:${p.path}: ${p.message}`);
+  const noun = problems.length === 1 ? "problem" : "problems";
+  return `${file} has ${problems.length} ${noun}; nothing was deployed:\n${lines.join("\n")}`;
+}
+
+export interface StackFileInput {
+  /** File name used in messages, e.g. "Pulumi.prod.yaml". */
+  file: string;
+  stack: string;
+  /** The namespace's keys with their values (objects already parsed), prefix removed. */
+  values: RawConfig;
+  /** Paths below `secrets` whose values are encrypted (`secure:`) in the stack file. */
+  encryptedSecrets: Set<string>;
+}
+
+/** Validates a stack file; returns the typed config or throws ConfigError with every problem. */
+export function loadStackConfig(input: StackFileInput): StackConfig {
+  const problems: ConfigProblem[] = [];
+  const environment = resolveEnvironment(input, problems);
+  if (!environment) throw new ConfigError(input.file, problems);
+
+  const merged = applyEnvironmentDefaults(environment, input.values);
+  const result = stackConfigSchema.safeParse(merged);
+  if (!result.success) {
+    problems.push(...result.error.issues.flatMap((issue) => describeIssue(issue, merged)));
+    throw new ConfigError(input.file, sortProblems(problems));
+  }
+  problems.push(...crossCheck(result.data, input));
+  if (problems.length > 0) throw new ConfigError(input.file, sortProblems(problems));
+  return result.data;
+}
+
+function resolveEnvironment(input: StackFileInput, problems: ConfigProblem[]): EnvironmentName | undefined {
+  const declared = input.values.environment;
+  const candidate = declared ?? input.stack;
+  if ((ENVIRONMENTS as readonly unknown[]).includes(candidate)) return candidate as EnvironmentName;
+  problems.push({
+    path: "environment",
+    message:
+      declared === undefined
+        ? `stack "${input.stack}" is not named after an environment; set ${NAMESPACE}:environment to one of ${ENVIRONMENTS.join(", ")}`
+        : `must be one of ${ENVIRONMENTS.join(", ")}, not ${JSON.stringify(declared)}`,
+  });
+  return undefined;
+}
+
+function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
+  return [...problems].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+// ---- zod issues to messages -------------------------------------------------------------
+
+function describeIssue(issue: z.core.$ZodIssue, data: unknown): ConfigProblem[] {
+  const path = issue.path.map(String);
+  if (issue.code === "unrecognized_keys") {
+    const known = knownKeysAt(stackConfigSchema, path, data);
+    return issue.keys.map((key) => ({
+      path: [...path, key].join("."),
+      message: `unknown key${suggest(key, known)}${known.length > 0 ? `; expected one of: ${known.join(", ")}` : ""}`,
+    }));
+  }
+  if (issue.code === "invalid_type" && valueAt(data, path) === undefined) {
+    return [{ path: path.join("."), message: `is required (${issue.expected})` }];
+  }
+  return [{ path: path.join(".") || "(top level)", message: issue.message }];
+}
+
+function valueAt(data: unknown, path: string[]): unknown {
+  let cur: unknown = data;
+  for (const key of path) {
+    if (isPlainObject(cur)) cur = cur[key];
+    else if (Array.isArray(cur)) cur = cur[Number(key)];
+    else return undefined;
+  }
+  return cur;
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- walks zod's internal definitions */
+function knownKeysAt(schema: any, path: string[], data: unknown): string[] {
+  let cur: any = schema;
+  let value: unknown = data;
+  const unwrap = () => {
+    for (;;) {
+      const def = cur?._zod?.def;
+      if (!def) return;
+      if (def.type === "optional" || def.type === "default" || def.type === "nullable") cur = def.innerType;
+      else if (def.type === "pipe") cur = def.in;
+      else if (def.type === "union" && isPlainObject(value)) {
+        const options: any[] = def.options;
+        const disc = def.discriminator as string | undefined;
+        cur =
+          options.find(
+            (o) => disc && o._zod.def.shape?.[disc]?._zod.def.values?.includes((value as RawConfig)[disc]),
+          ) ?? options[0];
+      } else return;
+    }
+  };
+  for (const key of [...path, ""]) {
+    unwrap();
+    const def = cur?._zod?.def;
+    if (key === "") break;
+    if (def?.type === "object") cur = def.shape[key];
+    else if (def?.type === "record") cur = def.valueType;
+    else if (def?.type === "array") cur = def.element;
+    else return [];
+    value = isPlainObject(value) ? value[key] : Array.isArray(value) ? value[Number(key)] : undefined;
+  }
+  const def = cur?._zod?.def;
+  return def?.type === "object" ? Object.keys(def.shape).sort() : [];
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+function suggest(key: string, known: string[]): string {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const d = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(key.length / 3))
+    ? ` (did you mean "${best}"?)`
+    : "";
+}
+
+export function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}
+
+// ---- checks across keys ------------------------------------------------------------------
+
+function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const add = (path: string, message: string) => problems.push({ path, message });
+  const workloadNames = [...Object.keys(config.services), ...Object.keys(config.dataStores)];
+
+  for (const store of Object.keys(config.dataStores)) {
+    if (store in config.services) add(`dataStores.${store}`, `"${store}" is also a service; names must be unique`);
+  }
+
+  // Secret references: declared, and encrypted in the stack file.
+  const secretUse = new Map<string, string[]>();
+  const useSecret = (secret: string, usedAt: string) =>
+    secretUse.set(secret, [...(secretUse.get(secret) ?? []), usedAt]);
+  for (const [svcName, svc] of Object.entries(config.services)) {
+    for (const [envName, secret] of Object.entries(svc.secretEnv))
+      useSecret(secret, `services.${svcName}.secretEnv.${envName}`);
+  }
+  for (const [storeName, store] of Object.entries(config.dataStores)) {
+    if (store.passwordSecret !== undefined) useSecret(store.passwordSecret, `dataStores.${storeName}.passwordSecret`);
+  }
+  for (const [secret, usedAt] of [...secretUse.entries()].sort()) {
+    if (!(secret in config.secrets)) {
+      add(
+        usedAt[0],
+        `names secret "${secret}", which is not set; set it with: pulumi config set --secret --path 'secrets.${secret}' <value> --stack ${input.stack}`,
+      );
+    }
+  }
+  for (const secret of Object.keys(config.secrets).sort()) {
+    if (!input.encryptedSecrets.has(secret)) {
+      add(
+        `secrets.${secret}`,
+        `is in plain text in the stack file; remove it and set it with: pulumi config set --secret --path 'secrets.${secret}' <value> --stack ${input.stack}`,
+      );
+    }
+  }
+
+  // Host ports: one owner each, and only where the environment allows publishing.
+  const hostPorts = new Map<number, string>();
+  const claimHostPort = (hostPort: number | undefined, at: string) => {
+    if (hostPort === undefined) return;
+    if (!config.rules.allowHostPorts) {
+      add(
+        at,
+        `publishes host port ${hostPort}, but rules.allowHostPorts is false in this environment; use a Service or ingress instead`,
+      );
+    }
+    const owner = hostPorts.get(hostPort);
+    if (owner) add(at, `host port ${hostPort} is already published by ${owner}; pick another port`);
+    else hostPorts.set(hostPort, at);
+  };
+
+  for (const [svcName, svc] of Object.entries(config.services)) {
+    const at = `services.${svcName}`;
+    svc.ports.forEach((p, i) => claimHostPort(p.hostPort, `${at}.ports.${i}.hostPort`));
+    const portNames = new Set(svc.ports.map((p) => p.name));
+    const duplicated = svc.ports.map((p) => p.name).filter((n, i, all) => all.indexOf(n) !== i);
+    for (const dup of new Set(duplicated)) add(`${at}.ports`, `port name "${dup}" is used twice`);
+
+    for (const dep of svc.dependsOn) {
+      if (!workloadNames.includes(dep)) {
+        add(`${at}.dependsOn`, `"${dep}" is not a service or data store; expected one of: ${workloadNames.join(", ")}`);
+      }
+      if (dep === svcName) add(`${at}.dependsOn`, "a service cannot depend on itself");
+    }
+    for (const kind of ["liveness", "readiness", "startup"] as const) {
+      const probe = svc.health[kind];
+      if (!probe || probe.exec) continue;
+      const portName = probe.port ?? svc.ports[0]?.name;
+      if (portName === undefined || !portNames.has(portName)) {
+        add(
+          `${at}.health.${kind}.port`,
+          `names no port of this service; expected one of: ${[...portNames].join(", ") || "(declare ports first)"}`,
+        );
+      }
+    }
+    if (!svc.health.liveness || !svc.health.readiness) {
+      add(`${at}.health`, "needs both liveness and readiness checks so a stuck or unready process is noticed");
+    }
+    if (svc.metrics && !portNames.has(svc.metrics.port)) {
+      add(`${at}.metrics.port`, `names no port of this service; expected one of: ${[...portNames].join(", ")}`);
+    }
+    if (svc.replicas < config.rules.minReplicas) {
+      add(
+        `${at}.replicas`,
+        `is ${svc.replicas}, below the ${config.environment} minimum of ${config.rules.minReplicas} for a stateless service`,
+      );
+    }
+    for (const envName of Object.keys(svc.env)) {
+      if (SECRET_LOOKING_ENV.test(envName)) {
+        add(
+          `${at}.env.${envName}`,
+          `looks like a credential; move it to secretEnv (${envName}: <secret name>) so it comes from a Pulumi secret`,
+        );
+      }
+    }
+    const overlap = Object.keys(svc.secretEnv).filter((k) => k in svc.env);
+    for (const k of overlap) add(`${at}.secretEnv.${k}`, "is also set in env; keep one");
+    const volumeNames = svc.volumes.map((v) => v.name);
+    for (const dup of new Set(volumeNames.filter((n, i) => volumeNames.indexOf(n) !== i))) {
+      add(`${at}.volumes`, `volume name "${dup}" is used twice`);
+    }
+  }
+  for (const [storeName, store] of Object.entries(config.dataStores)) {
+    claimHostPort(store.hostPort, `dataStores.${storeName}.hostPort`);
+  }
+
+  // Start order must be a DAG; report each cycle once.
+  const cycle = findCycle(Object.fromEntries(Object.entries(config.services).map(([n, s]) => [n, s.dependsOn])));
+  if (cycle) add(`services.${cycle[0]}.dependsOn`, `forms a cycle: ${cycle.join(" -> ")}`);
+
+  return problems;
+}
+
+/** Returns one dependency cycle as a path that starts and ends at the same name, if any. */
+export function findCycle(graph: Record<string, string[]>): string[] | undefined {
+  const state = new Map<string, "visiting" | "done">();
+  const stack: string[] = [];
+  const visit = (node: string): string[] | undefined => {
+    if (state.get(node) === "done") return undefined;
+    if (state.get(node) === "visiting") return [...stack.slice(stack.indexOf(node)), node];
+    state.set(node, "visiting");
+    stack.push(node);
+    for (const next of graph[node] ?? []) {
+      const found = visit(next);
+      if (found) return found;
+    }
+    stack.pop();
+    state.set(node, "done");
+    return undefined;
+  };
+  for (const node of Object.keys(graph).sort()) {
+    const found = visit(node);
+    if (found) return found;
+  }
+  return undefined;
+}

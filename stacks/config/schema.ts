@@ -1,0 +1,210 @@
+// The single source of truth for what a stack file (Pulumi.<stack>.yaml) may say under the
+// project's namespace `ops-baseline:`. Every object is strict: an unknown key is an error, so a
+// misspelt `servcies` fails the preview instead of being silently ignored.
+//
+// Environment defaults (stacks/config/defaults.ts) are merged under the file before this schema
+// runs, so every field here is either required or has its default in that data, not in code.
+import { z } from "zod";
+import { alertsConfigSchema } from "../../components/alerts/config";
+import { backupConfigSchema } from "../../components/backup/config";
+import { loggingConfigSchema } from "../../components/logging/config";
+import { monitoringConfigSchema } from "../../components/monitoring/config";
+import { cpu, duration, envValue, name, pinnedImage, port, size } from "./fields";
+
+export const ENVIRONMENTS = ["dev", "prod"] as const;
+export type EnvironmentName = (typeof ENVIRONMENTS)[number];
+
+const buildSchema = z.strictObject({
+  context: z.string().min(1),
+  dockerfile: z.string().min(1),
+  args: z.record(z.string(), z.string()).default({}),
+});
+
+const probeSchema = z
+  .strictObject({
+    http: z.string().startsWith("/", "must start with /").optional(),
+    tcp: z.boolean().optional(),
+    exec: z.array(z.string()).min(1, "must name a command").optional(),
+    port: z.string().optional(),
+    period: duration(),
+    timeout: duration(),
+    failureThreshold: z.number().int().min(1),
+    initialDelay: duration(),
+  })
+  .superRefine((probe, ctx) => {
+    const kinds = [probe.http !== undefined, probe.tcp === true, probe.exec !== undefined].filter(Boolean);
+    if (kinds.length !== 1) {
+      ctx.addIssue({
+        code: "custom",
+        message: 'set exactly one of http: "/path", tcp: true or exec: [command, ...]',
+      });
+    }
+    if (probe.timeout >= probe.period) {
+      ctx.addIssue({ code: "custom", path: ["timeout"], message: "must be shorter than period" });
+    }
+  });
+export type ProbeConfig = z.output<typeof probeSchema>;
+
+const resourcesSchema = z
+  .strictObject({
+    requests: z.strictObject({ cpu: cpu(), memory: size() }),
+    limits: z.strictObject({ cpu: cpu(), memory: size() }),
+  })
+  .superRefine((r, ctx) => {
+    if (r.requests.cpu > r.limits.cpu) {
+      ctx.addIssue({ code: "custom", path: ["requests", "cpu"], message: "must not exceed limits.cpu" });
+    }
+    if (r.requests.memory > r.limits.memory) {
+      ctx.addIssue({ code: "custom", path: ["requests", "memory"], message: "must not exceed limits.memory" });
+    }
+  });
+export type ResourcesConfig = z.output<typeof resourcesSchema>;
+
+const portSchema = z.strictObject({
+  name: name(),
+  port: port(),
+  hostPort: port().optional(),
+  protocol: z.enum(["tcp", "udp"]).default("tcp"),
+  external: z.boolean().default(false),
+});
+
+const volumeSchema = z.strictObject({
+  name: name(),
+  path: z.string().startsWith("/", "must be an absolute path"),
+  size: size(),
+  persistent: z.boolean().default(true),
+  readOnly: z.boolean().default(false),
+});
+
+const securitySchema = z.strictObject({
+  runAsUser: z.number().int().min(1, "must be a non-root user id (1 or more)").optional(),
+  runAsGroup: z.number().int().min(0).optional(),
+  fsGroup: z.number().int().min(0).optional(),
+  readOnlyRootFilesystem: z.boolean(),
+});
+
+const healthSchema = z.strictObject({
+  liveness: probeSchema.optional(),
+  readiness: probeSchema.optional(),
+  startup: probeSchema.optional(),
+});
+
+/** Names of variables that hold credentials; their values belong in secretEnv. */
+export const SECRET_LOOKING_ENV = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)$/i;
+
+const serviceSchema = z.strictObject({
+  image: pinnedImage(),
+  build: buildSchema.optional(),
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  ports: z.array(portSchema).default([]),
+  env: z.record(z.string(), envValue()).default({}),
+  secretEnv: z.record(z.string(), z.string()).default({}),
+  health: healthSchema,
+  resources: resourcesSchema,
+  replicas: z.number().int().min(0),
+  restart: z.enum(["always", "on-failure", "unless-stopped"]),
+  dependsOn: z.array(z.string()).default([]),
+  volumes: z.array(volumeSchema).default([]),
+  metrics: z.strictObject({ port: z.string(), path: z.string().startsWith("/", "must start with /") }).optional(),
+  logFiles: z.array(z.string().startsWith("/", "must be an absolute path")).default([]),
+  security: securitySchema,
+  faultInjection: z
+    .strictObject({
+      errorRate: z.number().min(0).max(1, "must be a fraction from 0 to 1"),
+      latency: duration(),
+    })
+    .optional(),
+});
+export type ServiceConfig = z.output<typeof serviceSchema>;
+
+const dataStoreCommon = {
+  image: pinnedImage(),
+  build: buildSchema.optional(),
+  hostPort: port().optional(),
+  storage: size(),
+  resources: resourcesSchema,
+  security: securitySchema,
+};
+
+const postgresSchema = z.strictObject({
+  engine: z.literal("postgresql"),
+  ...dataStoreCommon,
+  port: port().default(5432),
+  database: name().or(z.string().regex(/^[a-z_][a-z0-9_]*$/, "must be a lowercase SQL identifier")),
+  user: z.string().regex(/^[a-z_][a-z0-9_]*$/, "must be a lowercase SQL identifier"),
+  passwordSecret: z.string(),
+  maxConnections: z.number().int().min(5),
+});
+export type PostgresConfig = z.output<typeof postgresSchema>;
+
+const redisSchema = z.strictObject({
+  engine: z.literal("redis"),
+  ...dataStoreCommon,
+  port: port().default(6379),
+  maxMemory: size(),
+  maxClients: z.number().int().min(1),
+  passwordSecret: z.string().optional(),
+});
+export type RedisConfig = z.output<typeof redisSchema>;
+
+const dataStoreSchema = z.discriminatedUnion("engine", [postgresSchema, redisSchema], {
+  error: () => 'engine must be "postgresql" or "redis"',
+});
+export type DataStoreConfig = z.output<typeof dataStoreSchema>;
+
+const dockerTargetSchema = z.strictObject({
+  kind: z.literal("docker"),
+  host: z.string().regex(/^(unix|tcp|ssh|npipe):\/\//, "must be a Docker host URL like unix:///var/run/docker.sock"),
+  bindAddress: z.union([z.ipv4(), z.ipv6()]),
+});
+
+const kubernetesTargetSchema = z.strictObject({
+  kind: z.literal("kubernetes"),
+  context: z.string().optional(),
+  namespace: name(),
+  storageClass: z.string().optional(),
+  /** Write manifests here instead of talking to a cluster (preview and review without one). */
+  renderYamlToDirectory: z.string().optional(),
+});
+
+const targetSchema = z.discriminatedUnion("kind", [dockerTargetSchema, kubernetesTargetSchema], {
+  error: () => 'kind must be "docker" or "kubernetes"',
+});
+export type TargetConfig = z.output<typeof targetSchema>;
+
+/** Integrations the team does not own (RTT runbook): on/off and which variant, passed to services. */
+const integrationSchema = z.strictObject({
+  enabled: z.boolean(),
+  variant: z
+    .string()
+    .regex(/^[a-z0-9][-a-z0-9_.]*$/, "must be a lowercase variant name")
+    .default("default"),
+});
+
+const rulesSchema = z.strictObject({
+  /** Stateless services with fewer replicas than this are rejected (prod: 2). */
+  minReplicas: z.number().int().min(0),
+  /** Published host ports are allowed (dev on a laptop) or rejected (a shared host). */
+  allowHostPorts: z.boolean(),
+});
+
+export const stackConfigSchema = z.strictObject({
+  environment: z.enum(ENVIRONMENTS),
+  target: targetSchema,
+  rules: rulesSchema,
+  services: z.record(name(), serviceSchema),
+  dataStores: z.record(name(), dataStoreSchema).default({}),
+  integrations: z.record(name(), integrationSchema).default({}),
+  /** Secret values by name; each must be set with `pulumi config set --secret`. */
+  secrets: z
+    .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, "must be a name of letters, digits and _"), z.string())
+    .default({}),
+  logging: loggingConfigSchema,
+  monitoring: monitoringConfigSchema,
+  alerts: alertsConfigSchema,
+  backup: backupConfigSchema,
+});
+
+/** The validated stack file: quantities in base units (seconds, bytes, millicores). */
+export type StackConfig = z.output<typeof stackConfigSchema>;

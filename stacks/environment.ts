@@ -1,0 +1,73 @@
+// One top-level component per environment: config -> plan -> the target the stack picked.
+// Everything the stack deploys sits below it, so `pulumi preview` reads as one tree.
+import * as pulumi from "@pulumi/pulumi";
+import { DockerTarget } from "../components/targets/docker";
+import { KubernetesTarget } from "../components/targets/kubernetes";
+import type { StackConfig } from "./config/schema";
+import { planEnvironment } from "./plan";
+
+/** Runs a scheduled job inside a long-running container on Docker (shipped in the backup image). */
+export const DOCKER_JOB_SCHEDULER = ["/opt/ops-baseline/bin/schedule"];
+
+export interface EnvironmentArgs {
+  config: StackConfig;
+  repoRoot: string;
+}
+
+export class Environment extends pulumi.ComponentResource {
+  public readonly target: string;
+  public readonly endpoints: pulumi.Output<Record<string, string>>;
+  public readonly workloads: string[];
+  public readonly jobs: string[];
+
+  constructor(name: string, args: EnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ops-baseline:index:Environment", name, {}, opts);
+    const { config } = args;
+    const plan = planEnvironment(config);
+    // One secret Output for the whole map: every value derived from it stays secret in state.
+    const secrets = pulumi.secret(config.secrets);
+
+    if (config.target.kind === "docker") {
+      const target = new DockerTarget(
+        "docker",
+        {
+          environment: config.environment,
+          host: config.target.host,
+          bindAddress: config.target.bindAddress,
+          repoRoot: args.repoRoot,
+          workloads: plan.workloads,
+          jobs: plan.jobs,
+          secrets,
+          scheduler: DOCKER_JOB_SCHEDULER,
+        },
+        { parent: this },
+      );
+      this.endpoints = target.endpoints;
+    } else {
+      const target = new KubernetesTarget(
+        "kubernetes",
+        {
+          environment: config.environment,
+          namespace: config.target.namespace,
+          context: config.target.context,
+          storageClass: config.target.storageClass,
+          renderYamlToDirectory: config.target.renderYamlToDirectory,
+          workloads: plan.workloads,
+          jobs: plan.jobs,
+          secrets,
+        },
+        { parent: this },
+      );
+      this.endpoints = target.endpoints;
+    }
+    this.target = config.target.kind;
+    this.workloads = plan.workloads.map((w) => w.name);
+    this.jobs = plan.jobs.map((j) => j.name);
+    this.registerOutputs({
+      endpoints: this.endpoints,
+      target: this.target,
+      workloads: this.workloads,
+      jobs: this.jobs,
+    });
+  }
+}

@@ -1,0 +1,91 @@
+// Reads the repository's real stack files for tests. Encrypted values (`secure: ...`) cannot be
+// decrypted without the passphrase, so each one is replaced by a recognisable stand-in
+// ("test-secret:<path>") and still counts as encrypted; tests assert that no stand-in leaks into
+// plain-text resource inputs or rendered files.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { isPlainObject, type RawConfig } from "../../stacks/config/defaults";
+import { loadStackConfig, NAMESPACE, type StackFileInput } from "../../stacks/config/load";
+import type { StackConfig } from "../../stacks/config/schema";
+
+/** The repository root (tests run from dist/, two or three levels below it). */
+export const REPO_ROOT = findRepoRoot(__dirname);
+
+function findRepoRoot(start: string): string {
+  let dir = start;
+  while (!fs.existsSync(path.join(dir, "Pulumi.yaml"))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no Pulumi.yaml above ${start}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+export const STACKS = ["dev", "prod"] as const;
+
+export function secretStandIn(keyPath: string): string {
+  return `test-secret:${keyPath}`;
+}
+
+function replaceSecure(value: unknown, keyPath: string, found: string[]): unknown {
+  if (isPlainObject(value)) {
+    if (typeof value.secure === "string" && Object.keys(value).length === 1) {
+      found.push(keyPath);
+      return secretStandIn(keyPath);
+    }
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceSecure(v, `${keyPath}.${k}`, found)]));
+  }
+  if (Array.isArray(value)) return value.map((v, i) => replaceSecure(v, `${keyPath}.${i}`, found));
+  return value;
+}
+
+/** The namespace values of a stack file's text, with secure values replaced by stand-ins. */
+export function stackFileInputFromText(stack: string, text: string): StackFileInput {
+  const doc: unknown = parseYaml(text);
+  const config = isPlainObject(doc) && isPlainObject(doc.config) ? doc.config : {};
+  const values: RawConfig = {};
+  const encrypted: string[] = [];
+  for (const [fullKey, value] of Object.entries(config)) {
+    const [ns, key] = fullKey.split(":");
+    if (ns !== NAMESPACE) continue;
+    values[key] = replaceSecure(value, key, encrypted);
+  }
+  const encryptedSecrets = new Set(
+    encrypted.filter((p) => p.startsWith("secrets.")).map((p) => p.slice("secrets.".length)),
+  );
+  return { file: `Pulumi.${stack}.yaml`, stack, values, encryptedSecrets };
+}
+
+export function readStackFileText(stack: string): string {
+  return fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8");
+}
+
+/** Validated config of the repository's real stack file. */
+export function loadRepoStack(stack: string): StackConfig {
+  return loadStackConfig(stackFileInputFromText(stack, readStackFileText(stack)));
+}
+
+/**
+ * The flat config map the engine would hand the program for this stack file, and the keys it
+ * would mark secret (for pulumi.runtime.setAllConfig under mocks).
+ */
+export function engineConfigFor(
+  stack: string,
+  text = readStackFileText(stack),
+): {
+  config: Record<string, string>;
+  secretKeys: string[];
+} {
+  const doc: unknown = parseYaml(text);
+  const raw = isPlainObject(doc) && isPlainObject(doc.config) ? doc.config : {};
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  for (const [fullKey, value] of Object.entries(raw)) {
+    const found: string[] = [];
+    const replaced = replaceSecure(value, fullKey.split(":")[1] ?? fullKey, found);
+    config[fullKey] = typeof replaced === "string" ? replaced : JSON.stringify(replaced);
+    if (found.length > 0) secretKeys.push(fullKey);
+  }
+  return { config, secretKeys };
+}
