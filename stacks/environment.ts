@@ -32,6 +32,7 @@ export class Environment extends pulumi.ComponentResource {
         "docker",
         {
           environment: config.environment,
+          stack: pulumi.getStack(),
           host: config.target.host,
           bindAddress: config.target.bindAddress,
           repoRoot: args.repoRoot,

@@ -1,15 +1,28 @@
 // Config -> concerns -> one list of workloads and jobs. Pure: the Pulumi program hands the result
 // to a target, and the tests and golden files read it directly.
+import type { RuleFile } from "../components/alerts/rules";
+import { monitoringConcern } from "../components/monitoring/concern";
 import { serviceWorkloads } from "../components/services/workloads";
 import { mergeConcerns, type ConcernOutput } from "../components/workloads/model";
 import type { StackConfig } from "./config/schema";
 
 export interface EnvironmentPlan extends ConcernOutput {
   config: StackConfig;
+  /** Rendered monitoring configuration, for golden files and the real-tool tests. */
+  monitoring?: { prometheusConfig: string; alertmanagerConfig: string; ruleFiles: RuleFile[] };
 }
 
 export function planEnvironment(config: StackConfig): EnvironmentPlan {
   const services = serviceWorkloads(config);
-  const merged = mergeConcerns(services);
-  return { config, ...merged };
+  if (!config.monitoring.enabled) return { config, ...mergeConcerns(services) };
+  const monitoring = monitoringConcern(config, services.workloads);
+  return {
+    config,
+    ...mergeConcerns(services, monitoring),
+    monitoring: {
+      prometheusConfig: monitoring.prometheusConfig,
+      alertmanagerConfig: monitoring.alertmanagerConfig,
+      ruleFiles: monitoring.ruleFiles,
+    },
+  };
 }

@@ -14,6 +14,7 @@ export class Counter {
   constructor(
     readonly name: string,
     readonly help: string,
+    private readonly unlabelled = false,
   ) {}
 
   inc(labels: Record<string, string>, by = 1): void {
@@ -25,6 +26,8 @@ export class Counter {
 
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
+    // A counter without labels is exposed at zero before its first increment.
+    if (this.values.size === 0 && this.unlabelled) lines.push(`${this.name} 0`);
     for (const key of [...this.values.keys()].sort()) lines.push(`${this.name}${key} ${this.values.get(key)!.value}`);
     return lines.join("\n");
   }

@@ -18,6 +18,8 @@ export interface ApiOptions {
   errorRate: number;
   latencyMs: number;
   logDir?: string;
+  /** Concurrency budget that queue_utilization_ratio is measured against. */
+  maxInFlight: number;
   /** Source of randomness for fault injection (tests pass a fixed one). */
   random: () => number;
 }
@@ -42,6 +44,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): ApiOptions {
     errorRate,
     latencyMs: num("FAULT_LATENCY_MS", 0),
     logDir: env.LOG_DIR || undefined,
+    maxInFlight: num("MAX_IN_FLIGHT", 100),
     random: Math.random,
   };
 }
@@ -95,6 +98,13 @@ export function createApi(options: ApiOptions): http.Server {
   const requests = new Counter("http_requests_total", "HTTP requests by method, route and status.");
   const errors = new Counter("http_request_errors_total", "HTTP requests that ended in a 5xx, by route.");
   const duration = new Histogram("http_request_duration_seconds", "HTTP request duration in seconds.");
+  const alertsReceived = new Counter(
+    "alerts_received_total",
+    "Alertmanager notifications received, by status and severity.",
+  );
+  const webhookErrors = new Counter("webhook_errors_total", "Webhook deliveries that could not be read.", true);
+  // In-flight requests against a concurrency budget: the queue the RTAP runbook watches.
+  let inFlight = 0;
   const started = Date.now() / 1000;
   const gauges = [
     new Gauge("process_resident_memory_bytes", "Resident memory size in bytes.", () => process.memoryUsage().rss),
@@ -106,6 +116,14 @@ export function createApi(options: ApiOptions): http.Server {
     new Gauge("nodejs_heap_size_used_bytes", "V8 heap used in bytes.", () => process.memoryUsage().heapUsed),
     new Gauge("nodejs_heap_size_total_bytes", "V8 heap total in bytes.", () => process.memoryUsage().heapTotal),
   ];
+  const queue = {
+    render: () =>
+      [
+        "# HELP queue_utilization_ratio Share of the in-flight request budget in use.",
+        "# TYPE queue_utilization_ratio gauge",
+        `queue_utilization_ratio{queue="in_flight"} ${inFlight / options.maxInFlight}`,
+      ].join("\n"),
+  };
   const accessLog = options.logDir
     ? fs.createWriteStream(path.join(options.logDir, "access.log"), { flags: "a" })
     : undefined;
@@ -146,7 +164,10 @@ export function createApi(options: ApiOptions): http.Server {
       return send(res, ok ? 200 : 503, { status: ok ? "ready" : "not ready", checks });
     },
     "/metrics": async (res) => {
-      const body = [requests, errors, duration, ...gauges].map((m) => m.render()).join("\n") + "\n";
+      const body =
+        [requests, errors, duration, alertsReceived, webhookErrors, queue, ...gauges]
+          .map((m) => m.render())
+          .join("\n") + "\n";
       res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
       res.end(body);
       return 200;
@@ -154,11 +175,41 @@ export function createApi(options: ApiOptions): http.Server {
     "/api/work": async (res) => send(res, 200, { result: "done" }),
   };
 
+  /** Alertmanager webhook sink: a receiver that works locally, counted and logged. */
+  async function receiveAlerts(req: http.IncomingMessage, res: http.ServerResponse): Promise<number> {
+    if (req.method !== "POST") return send(res, 405, { error: "POST only" });
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    try {
+      const payload = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
+        status?: string;
+        alerts?: Array<{ status?: string; labels?: Record<string, string> }>;
+      };
+      if (!Array.isArray(payload.alerts)) throw new Error("no alerts array");
+      for (const alert of payload.alerts) {
+        alertsReceived.inc({ status: alert.status ?? "unknown", severity: alert.labels?.severity ?? "none" });
+        console.log(
+          `alert ${alert.status ?? "?"} ${alert.labels?.alertname ?? "?"} severity=${alert.labels?.severity ?? "none"}`,
+        );
+      }
+      return send(res, 200, { received: payload.alerts.length });
+    } catch (e) {
+      webhookErrors.inc({});
+      return send(res, 400, { error: (e as Error).message });
+    }
+  }
+
   return http.createServer((req, res) => {
     const startedAt = process.hrtime.bigint();
     const url = new URL(req.url ?? "/", "http://localhost");
-    const handler = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined;
+    const handler =
+      url.pathname === "/alerts"
+        ? () => receiveAlerts(req, res)
+        : Object.hasOwn(routes, url.pathname)
+          ? routes[url.pathname]
+          : undefined;
     const route = handler ? url.pathname : "unmatched";
+    inFlight += 1;
     const faulty = url.pathname.startsWith("/api/");
     const respond = async (): Promise<number> => {
       if (!handler) return send(res, 404, { error: "not found" });
@@ -171,6 +222,7 @@ export function createApi(options: ApiOptions): http.Server {
     respond()
       .catch(() => send(res, 500, { error: "internal error" }))
       .then((status) => {
+        inFlight -= 1;
         const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
         const method = req.method ?? "GET";
         requests.inc({ method, route, status: String(status) });

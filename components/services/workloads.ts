@@ -186,8 +186,6 @@ function postgresWorkload(config: StackConfig, name: string, store: PostgresConf
     secretFiles: [],
     volumes: [
       { name: "data", mountPath: POSTGRES_DATA_DIR, sizeBytes: store.storage, persistent: true, readOnly: false },
-      { name: "run", mountPath: "/var/run/postgresql", sizeBytes: 16 * 1024 ** 2, persistent: false, readOnly: false },
-      { name: "tmp", mountPath: "/tmp", sizeBytes: 64 * 1024 ** 2, persistent: false, readOnly: false },
     ],
     health: {
       liveness: { ...ready, periodSeconds: 30 },

@@ -110,6 +110,8 @@ export interface MetricsEndpoint {
   path: string;
   /** Job label in Prometheus; defaults to the workload name. */
   job?: string;
+  /** Extra target labels (e.g. the data store an exporter watches). */
+  labels?: Record<string, string>;
 }
 
 export interface ContainerSpec {

@@ -15,6 +15,22 @@ const probeTimings = {
   startup: { period: "5s", timeout: "3s", failureThreshold: 8, initialDelay: "0s" },
 };
 
+const exporterResources = { requests: { cpu: "20m", memory: "16Mi" }, limits: { cpu: "200m", memory: "64Mi" } };
+
+/** An exporter built from Debian's package of the same name (images/<name>). */
+function debianExporter(name: string, version: string) {
+  return {
+    enabled: true,
+    image: `ops-baseline/${name}:${version}-bookworm`,
+    build: { context: `images/${name}`, dockerfile: `images/${name}/Dockerfile` },
+    resources: exporterResources,
+  };
+}
+
+function upstreamExporter(image: string) {
+  return { enabled: true, image, resources: exporterResources };
+}
+
 interface EnvironmentDefaults {
   config: RawConfig;
   serviceDefaults: RawConfig;
@@ -29,7 +45,52 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
       rules: { minReplicas: 1, allowHostPorts: true },
       // RTT operations guide: 10 MB per file, 5 files.
       logging: { containerLogs: { driver: "json-file", maxSize: "10MB", maxFiles: 5 } },
-      monitoring: { enabled: true },
+      // Every image here builds from Debian's packages (images/*), so dev deploys offline.
+      // Debian ships no Grafana: it is off in dev, on in prod (pinned upstream image).
+      monitoring: {
+        enabled: true,
+        // Worst case from a dead service to the page: 10s scrape + 10s evaluation + 30s `for`
+        // + 10s group wait = 60 s.
+        scrapeInterval: "10s",
+        evaluationInterval: "10s",
+        prometheus: {
+          image: "ops-baseline/prometheus:2.42-bookworm",
+          build: { context: "images/prometheus", dockerfile: "images/prometheus/Dockerfile" },
+          // RAVE safe-mode envelope: Prometheus 256 MB.
+          resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+          retentionTime: "7d",
+          retentionSize: "1GiB",
+          storage: "2Gi",
+          hostPort: 9090,
+        },
+        alertmanager: {
+          image: "ops-baseline/alertmanager:0.25-bookworm",
+          build: { context: "images/alertmanager", dockerfile: "images/alertmanager/Dockerfile" },
+          resources: { requests: { cpu: "50m", memory: "32Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
+          storage: "256Mi",
+          hostPort: 9093,
+          groupWait: "10s",
+          groupInterval: "1m",
+          repeatInterval: "4h",
+          receivers: { paging: {}, ticket: {}, heartbeat: {} },
+        },
+        grafana: {
+          enabled: false,
+          image: "docker.io/grafana/grafana-oss:11.2.2",
+          // RAVE safe-mode envelope: Grafana 128 MB.
+          resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
+          adminPasswordSecret: "grafanaAdminPassword",
+          storage: "512Mi",
+          hostPort: 3001,
+        },
+        exporters: {
+          node: debianExporter("node-exporter", "1.5"),
+          postgres: debianExporter("postgres-exporter", "0.11"),
+          redis: debianExporter("redis-exporter", "1.45"),
+          blackbox: debianExporter("blackbox-exporter", "0.23"),
+        },
+      },
+      alerts: { runbookBaseUrl: "docs/RUNBOOK.md" },
     },
     serviceDefaults: {
       replicas: 1,
@@ -48,7 +109,42 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
       target: { kind: "kubernetes", namespace: "ops-baseline" },
       rules: { minReplicas: 2, allowHostPorts: false },
       logging: { containerLogs: { driver: "json-file", maxSize: "10MB", maxFiles: 5 } },
-      monitoring: { enabled: true },
+      monitoring: {
+        enabled: true,
+        // RAVE runbook: 30 s scrape and evaluation intervals.
+        scrapeInterval: "30s",
+        evaluationInterval: "30s",
+        prometheus: {
+          image: "quay.io/prometheus/prometheus:v2.53.2",
+          resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "2Gi" } },
+          retentionTime: "30d",
+          retentionSize: "45GiB",
+          storage: "50Gi",
+        },
+        alertmanager: {
+          image: "quay.io/prometheus/alertmanager:v0.27.0",
+          resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "250m", memory: "256Mi" } },
+          storage: "1Gi",
+          groupWait: "30s",
+          groupInterval: "5m",
+          repeatInterval: "4h",
+          receivers: { paging: {}, ticket: {}, heartbeat: {} },
+        },
+        grafana: {
+          enabled: true,
+          image: "docker.io/grafana/grafana-oss:11.2.2",
+          resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+          adminPasswordSecret: "grafanaAdminPassword",
+          storage: "2Gi",
+        },
+        exporters: {
+          node: upstreamExporter("quay.io/prometheus/node-exporter:v1.8.2"),
+          postgres: upstreamExporter("quay.io/prometheuscommunity/postgres-exporter:v0.15.0"),
+          redis: upstreamExporter("docker.io/oliver006/redis_exporter:v1.62.0"),
+          blackbox: upstreamExporter("quay.io/prometheus/blackbox-exporter:v0.25.0"),
+        },
+      },
+      alerts: { runbookBaseUrl: "docs/RUNBOOK.md" },
     },
     serviceDefaults: {
       replicas: 2,

@@ -3,6 +3,9 @@
 // reported at once, one line each, naming the stack file, the key path and what would be right.
 // Nothing here registers a resource, so a bad file fails before anything is deployed.
 import { z } from "zod";
+import { catalogueNames } from "../../components/alerts/catalogue";
+import { unknownOverrides } from "../../components/alerts/rules";
+import { latencyThresholdProblem } from "../../components/alerts/slo";
 import { applyEnvironmentDefaults, isPlainObject, type RawConfig } from "./defaults";
 import { ENVIRONMENTS, SECRET_LOOKING_ENV, stackConfigSchema, type EnvironmentName, type StackConfig } from "./schema";
 
@@ -185,6 +188,15 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
   for (const [storeName, store] of Object.entries(config.dataStores)) {
     if (store.passwordSecret !== undefined) useSecret(store.passwordSecret, `dataStores.${storeName}.passwordSecret`);
   }
+  if (config.monitoring.enabled) {
+    if (config.monitoring.grafana.enabled) {
+      useSecret(config.monitoring.grafana.adminPasswordSecret, "monitoring.grafana.adminPasswordSecret");
+    }
+    for (const [name, receiver] of Object.entries(config.monitoring.alertmanager.receivers)) {
+      if (receiver.urlSecret) useSecret(receiver.urlSecret, `monitoring.alertmanager.receivers.${name}.urlSecret`);
+    }
+  }
+  problems.push(...alertProblems(config));
   for (const [secret, usedAt] of [...secretUse.entries()].sort()) {
     if (!(secret in config.secrets)) {
       add(
@@ -276,6 +288,33 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
   const cycle = findCycle(Object.fromEntries(Object.entries(config.services).map(([n, s]) => [n, s.dependsOn])));
   if (cycle) add(`services.${cycle[0]}.dependsOn`, `forms a cycle: ${cycle.join(" -> ")}`);
 
+  return problems;
+}
+
+function alertProblems(config: StackConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const known = catalogueNames();
+  for (const name of unknownOverrides(config.alerts)) {
+    problems.push({
+      path: `alerts.overrides.${name}`,
+      message: `is not an alert of the catalogue${suggest(name, known)}; expected one of: ${known.join(", ")}`,
+    });
+  }
+  for (const [service, slo] of Object.entries(config.alerts.slos)) {
+    if (!(service in config.services)) {
+      problems.push({
+        path: `alerts.slos.${service}`,
+        message: `names no service; expected one of: ${Object.keys(config.services).join(", ")}`,
+      });
+    } else if (!config.services[service].metrics) {
+      problems.push({
+        path: `alerts.slos.${service}`,
+        message: "the service has no metrics endpoint to compute the objective from",
+      });
+    }
+    const latency = latencyThresholdProblem(slo);
+    if (latency) problems.push({ path: `alerts.slos.${service}.latency.threshold`, message: latency });
+  }
   return problems;
 }
 

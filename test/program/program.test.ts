@@ -185,3 +185,39 @@ test("a bad stack file fails before any resource is registered", async () => {
   doc.config["ops-baseline:servcies"] = doc.config["ops-baseline:services"];
   await assert.rejects(runProgram("dev", stringify(doc)), /ops-baseline:servcies: unknown key/);
 });
+
+test("dev: monitoring fits the RAVE safe-mode envelope and is built from Debian images", async () => {
+  const run = await runProgram("dev");
+  const prom = run.one(CONTAINER, "prometheus").inputs as Record<string, any>;
+  assert.equal(prom.memory, 256, "Prometheus is limited to 256 MB");
+  assert.ok(prom.uploads.some((u: any) => u.file === "/etc/prometheus/prometheus.yml"));
+  assert.ok(prom.command.includes("--web.enable-lifecycle"));
+  const am = run.one(CONTAINER, "alertmanager").inputs as Record<string, any>;
+  assert.ok(am.uploads.some((u: any) => u.file === "/etc/alertmanager/alertmanager.yml"));
+  assert.equal(
+    run.byType(CONTAINER).filter((c) => c.name === "grafana").length,
+    0,
+    "no Grafana image in Debian: off in dev",
+  );
+  for (const image of run.byType("docker:index/image:Image")) {
+    assert.match((image.inputs.build as any).dockerfile, /\/(images\/[a-z-]+|apps\/api)\/Dockerfile$/, image.name);
+  }
+});
+
+test("prod: Grafana gets its admin password from a secret and Alertmanager its receiver URLs", async () => {
+  const run = await runProgram("prod");
+  const grafana = (run.one(K8S.deployment, "deployment-grafana").inputs as any).spec.template.spec.containers[0];
+  const admin = grafana.env.find((e: any) => e.name === "GF_SECURITY_ADMIN_PASSWORD");
+  assert.deepEqual(admin.valueFrom, { secretKeyRef: { name: "grafana-env", key: "grafanaAdminPassword" } });
+  assert.equal(grafana.env.find((e: any) => e.name === "GF_AUTH_ANONYMOUS_ENABLED").value, "false");
+  const amSecret = run.one("kubernetes:core/v1:Secret", "alertmanager-secret-files").inputs as any;
+  const file = unwrap(amSecret.stringData)["etc_alertmanager_alertmanager.yml"];
+  assert.match(file, /url: test-secret:secrets\.pagingWebhookUrl/);
+  const prom = (run.one(K8S.deployment, "deployment-prometheus").inputs as any).spec.template;
+  assert.match(prom.metadata.annotations["ops-baseline/config-sha256"], /^[0-9a-f]{64}$/);
+  const netpol = run.one(K8S.netpol, "networkpolicy-api").inputs as any;
+  const fromPrometheus = netpol.spec.ingress.some((r: any) =>
+    r.from?.some((f: any) => f.podSelector.matchLabels["app.kubernetes.io/name"] === "prometheus"),
+  );
+  assert.ok(fromPrometheus, "Prometheus may scrape the API");
+});

@@ -6,19 +6,18 @@ import * as path from "node:path";
 import type { ContainerSpec, Probe, ScheduledJob, VolumeSpec, Workload } from "../../workloads/model";
 
 export interface DockerContext {
-  environment: string;
+  /** The Pulumi stack: names of containers, volumes and the network start with ops-baseline-<stack>. */
+  stack: string;
   bindAddress: string;
   networkName: string;
 }
 
 export function containerName(ctx: DockerContext, name: string, replica = 0): string {
-  return replica === 0
-    ? `ops-baseline-${ctx.environment}-${name}`
-    : `ops-baseline-${ctx.environment}-${name}-${replica}`;
+  return replica === 0 ? `ops-baseline-${ctx.stack}-${name}` : `ops-baseline-${ctx.stack}-${name}-${replica}`;
 }
 
 export function volumeName(ctx: DockerContext, owner: string, volume: string): string {
-  return `ops-baseline-${ctx.environment}-${owner}-${volume}`;
+  return `ops-baseline-${ctx.stack}-${owner}-${volume}`;
 }
 
 /** Hostname that resolves to every replica of a workload (Docker DNS answers with all of them). */

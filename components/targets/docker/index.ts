@@ -25,6 +25,8 @@ import {
 
 export interface DockerTargetArgs {
   environment: string;
+  /** The Pulumi stack; Docker object names carry it so two stacks can share one engine. */
+  stack: string;
   host: string;
   bindAddress: string;
   /** Repository root: build contexts are relative to it. */
@@ -44,9 +46,9 @@ export class DockerTarget extends pulumi.ComponentResource {
     super("ops-baseline:docker:Target", name, {}, opts);
     const provider = new docker.Provider(`${name}-provider`, { host: args.host }, { parent: this });
     const ctx: DockerContext = {
-      environment: args.environment,
+      stack: args.stack,
       bindAddress: args.bindAddress,
-      networkName: `ops-baseline-${args.environment}`,
+      networkName: `ops-baseline-${args.stack}`,
     };
     const network = new docker.Network(
       "network",
@@ -217,6 +219,10 @@ export class DockerTarget extends pulumi.ComponentResource {
   }
 }
 
+function octal(mode: number): string {
+  return `0${(mode & 0o777).toString(8)}`;
+}
+
 function hostForUrl(address: string): string {
   return address.includes(":") ? `[${address}]` : address;
 }
@@ -251,11 +257,12 @@ function containerSettings(
           ]),
         );
   const uploads: pulumi.Input<docker.types.input.ContainerUpload>[] = [
-    ...spec.files.map((f) => ({ file: f.path, content: f.content, executable: (f.mode & 0o111) !== 0 })),
+    ...spec.files.map((f) => ({ file: f.path, content: f.content, permissions: octal(f.mode) })),
+    // Uploaded files belong to root; the container's non-root user must still read them.
     ...spec.secretFiles.map((f) => ({
       file: f.path,
       content: pulumi.secret(secrets.apply((all) => fillSecretTemplate(f.template, all, `${owner}: ${f.path}`))),
-      executable: false,
+      permissions: octal(f.mode | 0o444),
     })),
   ];
   return {
@@ -267,7 +274,10 @@ function containerSettings(
     envs,
     uploads,
     user: userFor(spec),
-    readOnly: spec.securityContext.readOnlyRootFilesystem,
+    // Docker refuses to copy files into a read-only root before start, so a container that
+    // receives files keeps a writable root here (it still runs as its non-root user with every
+    // capability dropped); Kubernetes mounts the same files into a read-only root.
+    readOnly: spec.securityContext.readOnlyRootFilesystem && spec.files.length === 0 && spec.secretFiles.length === 0,
     memory: memoryMegabytes(spec),
     memorySwap: memoryMegabytes(spec),
     cpus: cpus(spec),

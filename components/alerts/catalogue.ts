@@ -1,0 +1,677 @@
+// The alert catalogue: every alert the runbooks ask for, as data. Each entry knows its PromQL, its
+// default threshold, `for` and severity (tunable per stack), its runbook section, and how to make
+// input series that sit just past or just inside its threshold, from which the promtool tests
+// are generated (./promtool-tests.ts). Thresholds come from the seeds:
+//   C0Di3 (003): error rate 1 % / 5 %, CPU 70 % / 90 %, memory 80 % / 95 %, disk 80 % / 90 %,
+//                database connections 80 % / 95 % of max;
+//   RTAP (001):  p95 latency above 200 ms, service down more than 30 s pages, memory growth
+//                above 10 % per hour, queue utilisation above 80 %;
+//   RAVE (002):  target down critical after 2 min, memory above 85 % for 5 min, webhook errors
+//                above 10 in 5 min, TLS certificate expiry, p99 under 200 ms, 99.9 % availability.
+import type { Severity } from "./config";
+
+export interface InputSeries {
+  series: string;
+  values: string;
+}
+
+export interface AlertTestPlan {
+  /** Series that put the measured quantity just past the threshold (or the fault present). */
+  firing: InputSeries[];
+  /** Series that keep it just inside the threshold (or healthy); empty where no such state exists. */
+  silent: InputSeries[] | undefined;
+  /** Minutes after which the quantity equals its level (rate windows filled, offsets reached). */
+  steadyMinutes: number;
+  /** Labels the expression yields for these series (besides the rule's own labels). */
+  labels: Record<string, string>;
+}
+
+export interface AlertContext {
+  /** Scrape jobs of the services (their own /metrics). */
+  serviceJobs: string[];
+  /** Scrape jobs of everything else: Prometheus, Alertmanager, exporters. */
+  infraJobs: string[];
+  /** Memory limit of each service job, bytes. */
+  memoryLimits: Record<string, number>;
+}
+
+export interface AlertDefinition {
+  name: string;
+  /** Alerts of one family (warning and critical of the same signal) inhibit each other. */
+  family?: string;
+  /** Rule group (one file per group). */
+  group: "services" | "hosts" | "datastores" | "monitoring" | "slo" | "backups";
+  severity: Severity;
+  forSeconds: number;
+  /** Default threshold in `unit`; absent for alerts that test a state (down, missing). */
+  threshold?: number;
+  unit?: string;
+  /** One rule per returned expression (e.g. one per job); all share the alert name. */
+  expr(threshold: number, ctx: AlertContext): string[];
+  summary: string;
+  description: string;
+  /** Anchor of the alert's section in docs/RUNBOOK.md. */
+  runbook: string;
+  test(threshold: number, ctx: AlertContext): AlertTestPlan;
+}
+
+const HORIZON = 240;
+
+/** Counter increasing by `perMinute` each minute for `minutes`, in promtool's series notation. */
+export function counter(perMinute: number, minutes = HORIZON): string {
+  return `0+${round(perMinute)}x${minutes}`;
+}
+
+export function gauge(value: number, minutes = HORIZON): string {
+  return `${round(value)}+0x${minutes}`;
+}
+
+export function round(n: number): string {
+  return Number(n.toPrecision(12)).toString();
+}
+
+/** A level just past an upper threshold, halfway to the ceiling where there is one. */
+function above(threshold: number, ceiling?: number): number {
+  return ceiling === undefined ? threshold * 1.1 : Math.min(threshold * 1.1, threshold + (ceiling - threshold) / 2);
+}
+const inside = (threshold: number) => threshold * 0.9;
+
+const first = (jobs: string[], fallback: string) => jobs[0] ?? fallback;
+
+function jobMatcher(jobs: string[]): string {
+  return jobs.length === 1 ? `job="${jobs[0]}"` : `job=~"${jobs.join("|")}"`;
+}
+
+function errorRatioSeries(job: string, ratio: number): InputSeries[] {
+  const total = 1000;
+  return [
+    {
+      series: `http_requests_total{job="${job}",instance="${job}:3000",method="GET",route="/api/work",status="200"}`,
+      values: counter(total * (1 - ratio)),
+    },
+    {
+      series: `http_requests_total{job="${job}",instance="${job}:3000",method="GET",route="/api/work",status="500"}`,
+      values: counter(total * ratio),
+    },
+  ];
+}
+
+/** Histogram buckets of the reference API (apps/api/metrics.ts). */
+export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10];
+
+/** Every request of `job` falls into the bucket whose upper bound is `upper`. */
+function latencySeries(job: string, upper: number, perMinute = 600): InputSeries[] {
+  return [...DURATION_BUCKETS.map(String), "+Inf"].map((le) => ({
+    series: `http_request_duration_seconds_bucket{job="${job}",instance="${job}:3000",method="GET",route="/api/work",le="${le}"}`,
+    values: counter(le === "+Inf" || Number(le) >= upper ? perMinute : 0),
+  }));
+}
+
+function bucketAbove(threshold: number): number {
+  const next = DURATION_BUCKETS.find((b) => b > threshold);
+  if (next === undefined) throw new Error(`latency threshold ${threshold}s is above the largest bucket`);
+  return next;
+}
+
+const cpuSeries = (usedPercent: number): InputSeries[] => [
+  {
+    series: `node_cpu_seconds_total{job="node",instance="node-exporter:9100",cpu="0",mode="idle"}`,
+    values: counter(60 * (1 - usedPercent / 100)),
+  },
+];
+
+const memorySeries = (usedPercent: number): InputSeries[] => {
+  const total = 8 * 1024 ** 3;
+  return [
+    { series: `node_memory_MemTotal_bytes{job="node",instance="node-exporter:9100"}`, values: gauge(total) },
+    {
+      series: `node_memory_MemAvailable_bytes{job="node",instance="node-exporter:9100"}`,
+      values: gauge(total * (1 - usedPercent / 100)),
+    },
+  ];
+};
+
+const FS = `job="node",instance="node-exporter:9100",device="/dev/vda1",fstype="ext4",mountpoint="/"`;
+
+const diskSeries = (usedPercent: number): InputSeries[] => {
+  const size = 100 * 1024 ** 3;
+  return [
+    { series: `node_filesystem_size_bytes{${FS}}`, values: gauge(size) },
+    { series: `node_filesystem_avail_bytes{${FS}}`, values: gauge(size * (1 - usedPercent / 100)) },
+  ];
+};
+
+/** Free space shrinking linearly so that at minute `at` it lasts `hoursLeft` more hours. */
+const fillingSeries = (hoursLeft: number, at: number): InputSeries[] => {
+  const perMinute = 10 * 1024 ** 2;
+  const start = perMinute * (hoursLeft * 60 + at);
+  return [
+    { series: `node_filesystem_size_bytes{${FS}}`, values: gauge(start * 2) },
+    { series: `node_filesystem_avail_bytes{${FS}}`, values: `${round(start)}-${round(perMinute)}x${HORIZON}` },
+  ];
+};
+
+const stateSeries = (series: string, value: number): InputSeries[] => [{ series, values: gauge(value) }];
+
+/** Resident memory growing linearly so that at minute `at` it is `ratio` above an hour before. */
+function growthSeries(job: string, ratio: number, at: number): InputSeries[] {
+  const base = 1e9;
+  // (r(at) - r(at-60)) / r(at-60) = 60 s / (base + s (at - 60)) = ratio
+  const slope = (ratio * base) / (60 - ratio * (at - 60));
+  return [
+    {
+      series: `process_resident_memory_bytes{job="${job}",instance="${job}:3000"}`,
+      values: `${base}+${round(slope)}x${HORIZON}`,
+    },
+  ];
+}
+
+export const ALERT_CATALOGUE: AlertDefinition[] = [
+  {
+    name: "ServiceDown",
+    group: "services",
+    severity: "critical",
+    forSeconds: 30,
+    expr: (_, ctx) => [`up{${jobMatcher(ctx.serviceJobs)}} == 0`],
+    summary: "{{ $labels.job }} is down",
+    description:
+      "Prometheus cannot scrape {{ $labels.instance }} of {{ $labels.job }}; the service is down or unreachable.",
+    runbook: "servicedown",
+    test: (_, ctx) => {
+      const job = first(ctx.serviceJobs, "api");
+      const series = `up{job="${job}",instance="${job}:3000"}`;
+      return {
+        firing: stateSeries(series, 0),
+        silent: stateSeries(series, 1),
+        steadyMinutes: 0,
+        labels: { job, instance: `${job}:3000` },
+      };
+    },
+  },
+  {
+    name: "TargetDown",
+    group: "monitoring",
+    severity: "critical",
+    forSeconds: 120,
+    expr: (_, ctx) => [`up{${jobMatcher(ctx.infraJobs)}} == 0`],
+    summary: "Scrape target {{ $labels.instance }} of {{ $labels.job }} is down",
+    description: "{{ $labels.job }} at {{ $labels.instance }} has not answered scrapes for 2 minutes.",
+    runbook: "targetdown",
+    test: (_, ctx) => {
+      const job = first(ctx.infraJobs, "prometheus");
+      const series = `up{job="${job}",instance="${job}:9090"}`;
+      return {
+        firing: stateSeries(series, 0),
+        silent: stateSeries(series, 1),
+        steadyMinutes: 0,
+        labels: { job, instance: `${job}:9090` },
+      };
+    },
+  },
+  {
+    name: "ProbeFailing",
+    group: "services",
+    severity: "critical",
+    forSeconds: 60,
+    expr: () => [`probe_success{job="blackbox"} == 0`],
+    summary: "Probe of {{ $labels.instance }} is failing",
+    description:
+      "The blackbox exporter cannot get a healthy answer from {{ $labels.instance }} ({{ $labels.service }}).",
+    runbook: "probefailing",
+    test: (_, ctx) => {
+      const service = first(ctx.serviceJobs, "api");
+      const labels = { job: "blackbox", instance: `http://${service}:3000/health`, service };
+      const series = `probe_success{job="blackbox",instance="${labels.instance}",service="${service}"}`;
+      return { firing: stateSeries(series, 0), silent: stateSeries(series, 1), steadyMinutes: 0, labels };
+    },
+  },
+  {
+    name: "LatencyP95High",
+    group: "services",
+    severity: "critical",
+    forSeconds: 300,
+    threshold: 0.2,
+    unit: "seconds",
+    expr: (t, ctx) => [
+      `histogram_quantile(0.95, sum by (job, le) (rate(http_request_duration_seconds_bucket{${jobMatcher(ctx.serviceJobs)}}[5m]))) > ${t}`,
+    ],
+    summary: "{{ $labels.job }} p95 latency is above its threshold",
+    description:
+      "The 95th percentile of request duration of {{ $labels.job }} has been above the threshold for 5 minutes.",
+    runbook: "latencyp95high",
+    test: (t, ctx) => {
+      const job = first(ctx.serviceJobs, "api");
+      const below = [...DURATION_BUCKETS].reverse().find((b) => b <= t) ?? DURATION_BUCKETS[0];
+      return {
+        firing: latencySeries(job, bucketAbove(t)),
+        silent: latencySeries(job, below),
+        steadyMinutes: 5,
+        labels: { job },
+      };
+    },
+  },
+  ...(
+    [
+      ["ErrorRateWarning", "warning", 1],
+      ["ErrorRateCritical", "critical", 5],
+    ] as const
+  ).map(
+    ([name, severity, threshold]): AlertDefinition => ({
+      name,
+      family: name.replace(/(Warning|Critical)$/, ""),
+      group: "services",
+      severity,
+      forSeconds: 300,
+      threshold,
+      unit: "percent",
+      expr: (t, ctx) => [
+        `sum by (job) (rate(http_requests_total{${jobMatcher(ctx.serviceJobs)},status=~"5.."}[5m])) / sum by (job) (rate(http_requests_total{${jobMatcher(ctx.serviceJobs)}}[5m])) * 100 > ${t}`,
+      ],
+      summary: "{{ $labels.job }} error rate is above its threshold",
+      description: "More than the allowed share of requests to {{ $labels.job }} end in a 5xx (5-minute rate).",
+      runbook: "errorrate",
+      test: (t, ctx) => {
+        const job = first(ctx.serviceJobs, "api");
+        return {
+          firing: errorRatioSeries(job, above(t, 100) / 100),
+          silent: errorRatioSeries(job, inside(t) / 100),
+          steadyMinutes: 5,
+          labels: { job },
+        };
+      },
+    }),
+  ),
+  ...(
+    [
+      ["CpuUsageWarning", "warning", 70],
+      ["CpuUsageCritical", "critical", 90],
+    ] as const
+  ).map(
+    ([name, severity, threshold]): AlertDefinition => ({
+      name,
+      family: name.replace(/(Warning|Critical)$/, ""),
+      group: "hosts",
+      severity,
+      forSeconds: 600,
+      threshold,
+      unit: "percent",
+      expr: (t) => [`100 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m])) * 100 > ${t}`],
+      summary: "CPU of {{ $labels.instance }} is above its threshold",
+      description: "CPU use on {{ $labels.instance }} has stayed above the threshold for 10 minutes.",
+      runbook: "cpuusage",
+      test: (t) => ({
+        firing: cpuSeries(above(t, 100)),
+        silent: cpuSeries(inside(t)),
+        steadyMinutes: 5,
+        labels: { instance: "node-exporter:9100" },
+      }),
+    }),
+  ),
+  ...(
+    [
+      ["MemoryUsageWarning", "warning", 80],
+      ["MemoryUsageCritical", "critical", 95],
+    ] as const
+  ).map(
+    ([name, severity, threshold]): AlertDefinition => ({
+      name,
+      family: name.replace(/(Warning|Critical)$/, ""),
+      group: "hosts",
+      severity,
+      forSeconds: 300,
+      threshold,
+      unit: "percent",
+      expr: (t) => [`(1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes) * 100 > ${t}`],
+      summary: "Memory of {{ $labels.instance }} is above its threshold",
+      description: "Memory use on {{ $labels.instance }} has stayed above the threshold for 5 minutes.",
+      runbook: "memoryusage",
+      test: (t) => ({
+        firing: memorySeries(above(t, 100)),
+        silent: memorySeries(inside(t)),
+        steadyMinutes: 0,
+        labels: { job: "node", instance: "node-exporter:9100" },
+      }),
+    }),
+  ),
+  {
+    name: "ProcessMemoryHigh",
+    group: "services",
+    severity: "warning",
+    forSeconds: 300,
+    threshold: 85,
+    unit: "percent of the memory limit",
+    expr: (t, ctx) => [
+      `process_resident_memory_bytes{${jobMatcher(ctx.serviceJobs)}} / on (job) group_left ops_baseline:memory_limit_bytes * 100 > ${t}`,
+    ],
+    summary: "{{ $labels.job }} uses most of its memory limit",
+    description:
+      "Resident memory of {{ $labels.instance }} has been above the threshold share of its limit for 5 minutes.",
+    runbook: "processmemoryhigh",
+    test: (t, ctx) => {
+      const job = first(ctx.serviceJobs, "api");
+      const limit = ctx.memoryLimits[job] ?? 256 * 1024 ** 2;
+      const series = `process_resident_memory_bytes{job="${job}",instance="${job}:3000"}`;
+      return {
+        firing: stateSeries(series, (limit * above(t, 100)) / 100),
+        silent: stateSeries(series, (limit * inside(t)) / 100),
+        steadyMinutes: 0,
+        labels: { job, instance: `${job}:3000` },
+      };
+    },
+  },
+  {
+    name: "MemoryGrowthHigh",
+    group: "services",
+    severity: "warning",
+    forSeconds: 900,
+    threshold: 10,
+    unit: "percent per hour",
+    expr: (t, ctx) => [
+      `(process_resident_memory_bytes{${jobMatcher(ctx.serviceJobs)}} - process_resident_memory_bytes{${jobMatcher(ctx.serviceJobs)}} offset 1h) / process_resident_memory_bytes{${jobMatcher(ctx.serviceJobs)}} offset 1h * 100 > ${t}`,
+    ],
+    summary: "{{ $labels.job }} memory is growing fast",
+    description:
+      "Resident memory of {{ $labels.instance }} grew by more than the threshold within the last hour; a leak is likely.",
+    runbook: "memorygrowthhigh",
+    test: (t, ctx) => {
+      const job = first(ctx.serviceJobs, "api");
+      // The growth ratio falls over time on a linear series: pin it at the moment the test looks.
+      const at = 60 + 15 + 1;
+      return {
+        firing: growthSeries(job, above(t) / 100, at),
+        silent: growthSeries(job, inside(t) / 100, at),
+        steadyMinutes: 60,
+        labels: { job, instance: `${job}:3000` },
+      };
+    },
+  },
+  ...(
+    [
+      ["DiskUsageWarning", "warning", 80],
+      ["DiskUsageCritical", "critical", 90],
+    ] as const
+  ).map(
+    ([name, severity, threshold]): AlertDefinition => ({
+      name,
+      family: name.replace(/(Warning|Critical)$/, ""),
+      group: "hosts",
+      severity,
+      forSeconds: 600,
+      threshold,
+      unit: "percent",
+      expr: (t) => [
+        `(1 - node_filesystem_avail_bytes{fstype!~"tmpfs|overlay|squashfs"} / node_filesystem_size_bytes{fstype!~"tmpfs|overlay|squashfs"}) * 100 > ${t}`,
+      ],
+      summary: "Disk {{ $labels.mountpoint }} on {{ $labels.instance }} is filling",
+      description: "Disk use of {{ $labels.mountpoint }} on {{ $labels.instance }} is above the threshold.",
+      runbook: "diskusage",
+      test: (t) => ({
+        firing: diskSeries(above(t, 100)),
+        silent: diskSeries(inside(t)),
+        steadyMinutes: 0,
+        labels: { job: "node", instance: "node-exporter:9100", device: "/dev/vda1", fstype: "ext4", mountpoint: "/" },
+      }),
+    }),
+  ),
+  {
+    name: "DiskFillingUp",
+    group: "hosts",
+    severity: "warning",
+    forSeconds: 3600,
+    threshold: 24,
+    unit: "hours until full",
+    expr: (t) => [`predict_linear(node_filesystem_avail_bytes{fstype!~"tmpfs|overlay|squashfs"}[6h], ${t} * 3600) < 0`],
+    summary: "Disk {{ $labels.mountpoint }} on {{ $labels.instance }} fills up within a day",
+    description:
+      "At the rate of the last 6 hours, {{ $labels.mountpoint }} on {{ $labels.instance }} runs out of space within the threshold.",
+    runbook: "diskfillingup",
+    test: (t) => {
+      return {
+        firing: fillingSeries(t * 0.9, 0),
+        silent: fillingSeries(t * 1.25 + 2, 62),
+        steadyMinutes: 1,
+        labels: { job: "node", instance: "node-exporter:9100", device: "/dev/vda1", fstype: "ext4", mountpoint: "/" },
+      };
+    },
+  },
+  ...(
+    [
+      ["PostgresConnectionsWarning", "warning", 80],
+      ["PostgresConnectionsCritical", "critical", 95],
+    ] as const
+  ).map(
+    ([name, severity, threshold]): AlertDefinition => ({
+      name,
+      family: name.replace(/(Warning|Critical)$/, ""),
+      group: "datastores",
+      severity,
+      forSeconds: 300,
+      threshold,
+      unit: "percent of max_connections",
+      expr: (t) => [
+        `sum by (datastore) (pg_stat_activity_count) / max by (datastore) (pg_settings_max_connections) * 100 > ${t}`,
+      ],
+      summary: "{{ $labels.datastore }} is close to max_connections",
+      description:
+        "Connections to {{ $labels.datastore }} are above the threshold share of max_connections; raise the pool or the limit.",
+      runbook: "datastoreconnections",
+      test: (t) => {
+        const labels = `job="postgres-exporter",instance="postgres-exporter:9187",datastore="postgres"`;
+        const series = (pct: number) => [
+          { series: `pg_settings_max_connections{${labels}}`, values: gauge(100) },
+          { series: `pg_stat_activity_count{${labels},datname="core_agent",state="active"}`, values: gauge(pct) },
+        ];
+        return {
+          firing: series(above(t, 100)),
+          silent: series(inside(t)),
+          steadyMinutes: 0,
+          labels: { datastore: "postgres" },
+        };
+      },
+    }),
+  ),
+  ...(
+    [
+      ["RedisConnectionsWarning", "warning", 80],
+      ["RedisConnectionsCritical", "critical", 95],
+    ] as const
+  ).map(
+    ([name, severity, threshold]): AlertDefinition => ({
+      name,
+      family: name.replace(/(Warning|Critical)$/, ""),
+      group: "datastores",
+      severity,
+      forSeconds: 300,
+      threshold,
+      unit: "percent of maxclients",
+      expr: (t) => [`redis_connected_clients / redis_config_maxclients * 100 > ${t}`],
+      summary: "{{ $labels.datastore }} is close to maxclients",
+      description: "Clients of {{ $labels.datastore }} are above the threshold share of maxclients.",
+      runbook: "datastoreconnections",
+      test: (t) => {
+        const labels = `job="redis-exporter",instance="redis-exporter:9121",datastore="redis"`;
+        const series = (pct: number) => [
+          { series: `redis_config_maxclients{${labels}}`, values: gauge(1000) },
+          { series: `redis_connected_clients{${labels}}`, values: gauge(pct * 10) },
+        ];
+        return {
+          firing: series(above(t, 100)),
+          silent: series(inside(t)),
+          steadyMinutes: 0,
+          labels: { job: "redis-exporter", instance: "redis-exporter:9121", datastore: "redis" },
+        };
+      },
+    }),
+  ),
+  ...(
+    [
+      ["PostgresDown", "pg_up", "postgres-exporter:9187", "postgres"],
+      ["RedisDown", "redis_up", "redis-exporter:9121", "redis"],
+    ] as const
+  ).map(
+    ([name, metric, instance, datastore]): AlertDefinition => ({
+      name,
+      group: "datastores",
+      severity: "critical",
+      forSeconds: 60,
+      expr: () => [`${metric} == 0`],
+      summary: "{{ $labels.datastore }} is down",
+      description: "The exporter of {{ $labels.datastore }} cannot reach it.",
+      runbook: "datastoredown",
+      test: () => {
+        const labels = { job: `${datastore}-exporter`, instance, datastore };
+        const series = `${metric}{job="${labels.job}",instance="${instance}",datastore="${datastore}"}`;
+        return { firing: stateSeries(series, 0), silent: stateSeries(series, 1), steadyMinutes: 0, labels };
+      },
+    }),
+  ),
+  {
+    name: "QueueUtilisationHigh",
+    group: "services",
+    severity: "warning",
+    forSeconds: 300,
+    threshold: 80,
+    unit: "percent",
+    expr: (t, ctx) => [`queue_utilization_ratio{${jobMatcher(ctx.serviceJobs)}} * 100 > ${t}`],
+    summary: "{{ $labels.job }} {{ $labels.queue }} is nearly full",
+    description:
+      "Utilisation of {{ $labels.queue }} in {{ $labels.instance }} has been above the threshold for 5 minutes; back-pressure is near.",
+    runbook: "queueutilisationhigh",
+    test: (t, ctx) => {
+      const job = first(ctx.serviceJobs, "api");
+      const series = `queue_utilization_ratio{job="${job}",instance="${job}:3000",queue="in_flight"}`;
+      return {
+        firing: stateSeries(series, above(t, 100) / 100),
+        silent: stateSeries(series, inside(t) / 100),
+        steadyMinutes: 0,
+        labels: { job, instance: `${job}:3000`, queue: "in_flight" },
+      };
+    },
+  },
+  {
+    name: "WebhookErrorsHigh",
+    group: "services",
+    severity: "warning",
+    forSeconds: 60,
+    threshold: 10,
+    unit: "errors in 5 minutes",
+    expr: (t, ctx) => [`sum by (job) (increase(webhook_errors_total{${jobMatcher(ctx.serviceJobs)}}[5m])) > ${t}`],
+    summary: "{{ $labels.job }} webhook errors",
+    description: "More webhook deliveries to {{ $labels.job }} failed in the last 5 minutes than the threshold allows.",
+    runbook: "webhookerrorshigh",
+    test: (t, ctx) => {
+      const job = first(ctx.serviceJobs, "api");
+      const series = (perFive: number) => [
+        { series: `webhook_errors_total{job="${job}",instance="${job}:3000"}`, values: counter(perFive / 5) },
+      ];
+      return { firing: series(above(t)), silent: series(inside(t)), steadyMinutes: 6, labels: { job } };
+    },
+  },
+  ...(
+    [
+      ["TlsCertificateExpiringSoon", "warning", 14],
+      ["TlsCertificateExpiryCritical", "critical", 3],
+    ] as const
+  ).map(
+    ([name, severity, threshold]): AlertDefinition => ({
+      name,
+      family: "TlsCertificateExpiry",
+      group: "services",
+      severity,
+      forSeconds: 600,
+      threshold,
+      unit: "days",
+      expr: (t) => [`probe_ssl_earliest_cert_expiry{job="blackbox"} - time() < ${t} * 86400`],
+      summary: "TLS certificate of {{ $labels.instance }} expires soon",
+      description: "The certificate served at {{ $labels.instance }} expires within the threshold; renew it.",
+      runbook: "tlscertificateexpiring",
+      test: (t, ctx) => {
+        const service = first(ctx.serviceJobs, "api");
+        const instance = `https://${service}:3000/health`;
+        const at = 11; // when the test looks: `for` (10 min) + 1 min
+        const series = (daysLeft: number) => [
+          {
+            series: `probe_ssl_earliest_cert_expiry{job="blackbox",instance="${instance}",service="${service}"}`,
+            values: gauge(at * 60 + daysLeft * 86400),
+          },
+        ];
+        return {
+          firing: series(t / 2),
+          silent: series(t * 2),
+          steadyMinutes: 0,
+          labels: { job: "blackbox", instance, service },
+        };
+      },
+    }),
+  ),
+  ...(
+    [
+      ["PrometheusConfigReloadFailed", "prometheus_config_last_reload_successful", "prometheus", "prometheus:9090"],
+      [
+        "AlertmanagerConfigReloadFailed",
+        "alertmanager_config_last_reload_successful",
+        "alertmanager",
+        "alertmanager:9093",
+      ],
+    ] as const
+  ).map(
+    ([name, metric, job, instance]): AlertDefinition => ({
+      name,
+      group: "monitoring",
+      severity: "warning",
+      forSeconds: 300,
+      expr: () => [`max_over_time(${metric}{job="${job}"}[5m]) == 0`],
+      summary: `${job} configuration reload failed`,
+      description: `${job} at {{ $labels.instance }} kept its old configuration: the new one did not load.`,
+      runbook: "configreloadfailed",
+      test: () => {
+        const series = `${metric}{job="${job}",instance="${instance}"}`;
+        return {
+          firing: stateSeries(series, 0),
+          silent: stateSeries(series, 1),
+          steadyMinutes: 5,
+          labels: { job, instance },
+        };
+      },
+    }),
+  ),
+  {
+    name: "ScrapeTargetMissing",
+    group: "monitoring",
+    severity: "warning",
+    forSeconds: 300,
+    // One rule: absent() of each job, joined with `or`, so each missing job fires with its own label.
+    expr: (_, ctx) => [[...ctx.serviceJobs, ...ctx.infraJobs].map((job) => `absent(up{job="${job}"})`).join(" or ")],
+    summary: "No scrape target for {{ $labels.job }}",
+    description: "Prometheus has no target for job {{ $labels.job }}: service discovery found nothing to scrape.",
+    runbook: "scrapetargetmissing",
+    test: (_, ctx) => {
+      const job = first(ctx.serviceJobs, "api");
+      const upOf = (j: string) => ({ series: `up{job="${j}",instance="${j}:9090"}`, values: gauge(1) });
+      const all = [...ctx.serviceJobs, ...ctx.infraJobs];
+      // Firing: every job but one reports; only that one is missing.
+      return {
+        firing: all.filter((j) => j !== job).map(upOf),
+        silent: all.map(upOf),
+        steadyMinutes: 0,
+        labels: { job },
+      };
+    },
+  },
+  {
+    name: "Watchdog",
+    group: "monitoring",
+    severity: "info",
+    forSeconds: 0,
+    expr: () => ["vector(1)"],
+    summary: "The alerting pipeline works",
+    description:
+      "Always firing. Alertmanager routes it to the heartbeat receiver; its absence there means alerts cannot reach anyone.",
+    runbook: "watchdog",
+    test: () => ({ firing: [], silent: undefined, steadyMinutes: 0, labels: {} }),
+  },
+];
+
+export function catalogueNames(): string[] {
+  return [...new Set(ALERT_CATALOGUE.map((a) => a.name))].sort();
+}

@@ -1,0 +1,39 @@
+// The alerts part of the stack file: per-alert tuning over the catalogue's defaults, and the
+// service level objectives that become burn-rate alerts.
+import { z } from "zod";
+import { duration } from "../../stacks/config/fields";
+
+export const SEVERITIES = ["critical", "warning", "info"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+const overrideSchema = z.strictObject({
+  threshold: z.number().optional(),
+  for: duration().optional(),
+  severity: z.enum(SEVERITIES).optional(),
+  disabled: z.boolean().optional(),
+});
+export type AlertOverride = z.output<typeof overrideSchema>;
+
+const sloSchema = z.strictObject({
+  /** Fraction of requests that must succeed (not 5xx), e.g. 0.999. */
+  availability: z.number().gt(0.5, "must be above 0.5").lt(1, "must be below 1 (100 % leaves no error budget)"),
+  latency: z
+    .strictObject({
+      /** Seconds; must be a bucket boundary of the service's request-duration histogram. */
+      threshold: z.number().positive(),
+      /** Fraction of requests faster than the threshold, e.g. 0.99 for a p99 objective. */
+      objective: z.number().gt(0.5).lt(1),
+    })
+    .optional(),
+});
+export type SloConfig = z.output<typeof sloSchema>;
+
+export const alertsConfigSchema = z.strictObject({
+  /** Where runbook_url links point; each alert adds #<anchor> of its section in docs/RUNBOOK.md. */
+  runbookBaseUrl: z.string().min(1),
+  /** Tuning by alert name; names are checked against the catalogue. */
+  overrides: z.record(z.string(), overrideSchema).default({}),
+  /** Objectives by service name. */
+  slos: z.record(z.string(), sloSchema).default({}),
+});
+export type AlertsConfig = z.output<typeof alertsConfigSchema>;

@@ -1,0 +1,115 @@
+// Generates a `promtool test rules` suite from the tuned catalogue: for every alert, series just
+// past its threshold fire after `for` with the expected labels and annotations; the same series
+// do not fire before `for` has passed; series just inside the threshold never fire. A change of
+// threshold, `for` or severity in the rules without the same change here makes the suite fail.
+import { ALERT_CATALOGUE, type AlertContext, type AlertTestPlan, type InputSeries } from "./catalogue";
+import type { AlertsConfig } from "./config";
+import { effectiveAlerts, ruleAnnotations, ruleLabels, toYaml } from "./rules";
+import { BURN_ALERTS, sloAnnotations, sloTargets, sloTestPlan } from "./slo";
+
+export interface TestableAlert {
+  name: string;
+  forSeconds: number;
+  ruleLabels: Record<string, string>;
+  annotations: Record<string, string>;
+  plan: AlertTestPlan;
+  /** What the test calls the level, e.g. "threshold 5 percent". */
+  describe: string;
+}
+
+/** Fills `{{ $labels.name }}` the way Prometheus renders the annotation templates used here. */
+export function renderTemplate(template: string, labels: Record<string, string>): string {
+  return template.replace(/\{\{\s*\$labels\.([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}/g, (_, name: string) => labels[name] ?? "");
+}
+
+export function testableAlerts(config: AlertsConfig, ctx: AlertContext): TestableAlert[] {
+  const catalogue = effectiveAlerts(config)
+    .filter((a) => !a.disabled)
+    .map((a) => ({
+      name: a.name,
+      forSeconds: a.forSeconds,
+      ruleLabels: ruleLabels(a),
+      annotations: ruleAnnotations(config, a),
+      plan: a.definition.test(a.threshold, ctx),
+      describe:
+        a.definition.threshold === undefined ? "its condition" : `threshold ${a.threshold} ${a.definition.unit}`,
+    }));
+  const slo = sloTargets(config).flatMap((t) =>
+    BURN_ALERTS.map((alert) => ({
+      name: alert.name,
+      forSeconds: alert.forSeconds,
+      ruleLabels: { family: `Slo${t.kind}`, severity: alert.severity },
+      annotations: sloAnnotations(config, t, alert),
+      plan: sloTestPlan(t, alert),
+      describe: `${t.job} ${t.kind} budget ${t.budget}`,
+    })),
+  );
+  return [...catalogue, ...slo];
+}
+
+interface PromtoolTest {
+  name: string;
+  interval: string;
+  input_series: InputSeries[];
+  alert_rule_test: Array<{
+    eval_time: string;
+    alertname: string;
+    exp_alerts: Array<{ exp_labels: Record<string, string>; exp_annotations: Record<string, string> }>;
+  }>;
+}
+
+const minutes = (n: number) => `${n}m`;
+
+export function promtoolTestsFor(alert: TestableAlert): PromtoolTest[] {
+  const forMinutes = Math.ceil(alert.forSeconds / 60);
+  const fireAt = alert.plan.steadyMinutes + forMinutes + 1;
+  const labels = { ...alert.plan.labels, ...alert.ruleLabels };
+  const expected = {
+    exp_labels: labels,
+    exp_annotations: Object.fromEntries(
+      Object.entries(alert.annotations).map(([k, v]) => [k, renderTemplate(v, labels)]),
+    ),
+  };
+  // promtool reads an alert's series from a test of its own; the plan's labels pick the one alert.
+  const tests: PromtoolTest[] = [
+    {
+      name: `${alert.name}: fires past ${alert.describe} after ${forMinutes}m`,
+      interval: "1m",
+      input_series: alert.plan.firing,
+      alert_rule_test: [{ eval_time: minutes(fireAt), alertname: alert.name, exp_alerts: [expected] }],
+    },
+  ];
+  if (alert.forSeconds > 0) {
+    tests.push({
+      name: `${alert.name}: does not fire before ${forMinutes}m have passed`,
+      interval: "1m",
+      input_series: alert.plan.firing,
+      alert_rule_test: [{ eval_time: minutes(Math.max(0, forMinutes - 1)), alertname: alert.name, exp_alerts: [] }],
+    });
+  }
+  if (alert.plan.silent) {
+    tests.push({
+      name: `${alert.name}: stays silent inside ${alert.describe}`,
+      interval: "1m",
+      input_series: alert.plan.silent,
+      alert_rule_test: [{ eval_time: minutes(fireAt), alertname: alert.name, exp_alerts: [] }],
+    });
+  }
+  return tests;
+}
+
+/** The whole suite as a promtool test file, for rule files that sit beside it. */
+export function renderPromtoolTests(config: AlertsConfig, ctx: AlertContext, ruleFiles: string[]): string {
+  return toYaml({
+    rule_files: [...ruleFiles].sort(),
+    evaluation_interval: "1m",
+    tests: testableAlerts(config, ctx).flatMap(promtoolTestsFor),
+  });
+}
+
+/** Every catalogue alert that a stack's suite covers, for the coverage check. */
+export function coveredAlertNames(config: AlertsConfig, ctx: AlertContext): string[] {
+  return [...new Set(testableAlerts(config, ctx).map((a) => a.name))].sort();
+}
+
+export const CATALOGUE_SIZE = ALERT_CATALOGUE.length;

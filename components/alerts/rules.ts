@@ -1,0 +1,145 @@
+// The catalogue, tuned by the stack file, as Prometheus rule files. Pure and deterministic: the
+// same config gives byte-identical YAML, so a preview diff only shows real changes.
+import { stringify } from "yaml";
+import { secondsToDuration } from "../workloads/units";
+import { ALERT_CATALOGUE, catalogueNames, type AlertContext, type AlertDefinition } from "./catalogue";
+import type { AlertsConfig, Severity } from "./config";
+import { sloRuleGroups } from "./slo";
+
+/** A catalogue entry with the stack's overrides applied. */
+export interface EffectiveAlert {
+  definition: AlertDefinition;
+  name: string;
+  severity: Severity;
+  forSeconds: number;
+  threshold: number;
+  disabled: boolean;
+}
+
+export interface RuleFile {
+  /** File name, e.g. "services.rules.yml". */
+  name: string;
+  content: string;
+}
+
+export interface PrometheusRule {
+  alert?: string;
+  record?: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface RuleGroup {
+  name: string;
+  rules: PrometheusRule[];
+}
+
+/** Names in `overrides` that are not in the catalogue, for the config loader's message. */
+export function unknownOverrides(config: AlertsConfig): string[] {
+  const known = new Set(catalogueNames());
+  return Object.keys(config.overrides).filter((name) => !known.has(name));
+}
+
+export function effectiveAlerts(config: AlertsConfig): EffectiveAlert[] {
+  return ALERT_CATALOGUE.map((definition) => {
+    const o = config.overrides[definition.name] ?? {};
+    return {
+      definition,
+      name: definition.name,
+      severity: o.severity ?? definition.severity,
+      forSeconds: o.for ?? definition.forSeconds,
+      threshold: o.threshold ?? definition.threshold ?? 0,
+      disabled: o.disabled ?? false,
+    };
+  });
+}
+
+export function runbookUrl(config: AlertsConfig, anchor: string): string {
+  return `${config.runbookBaseUrl}#${anchor}`;
+}
+
+/** The alert's rule labels: its severity and the family that inhibition matches on. */
+export function ruleLabels(alert: EffectiveAlert): Record<string, string> {
+  return { family: alert.definition.family ?? alert.name, severity: alert.severity };
+}
+
+export function ruleAnnotations(config: AlertsConfig, alert: EffectiveAlert): Record<string, string> {
+  const d = alert.definition;
+  const threshold = d.threshold === undefined ? "" : ` Threshold: ${alert.threshold} ${d.unit}.`;
+  return {
+    description: `${d.description}${threshold}`,
+    runbook_url: runbookUrl(config, d.runbook),
+    summary: d.summary,
+  };
+}
+
+function alertRules(config: AlertsConfig, alert: EffectiveAlert, ctx: AlertContext): PrometheusRule[] {
+  return alert.definition.expr(alert.threshold, ctx).map((expr) => ({
+    alert: alert.name,
+    expr,
+    for: alert.forSeconds > 0 ? secondsToDuration(alert.forSeconds) : undefined,
+    labels: ruleLabels(alert),
+    annotations: ruleAnnotations(config, alert),
+  }));
+}
+
+/** Recording rules the catalogue's expressions rely on. */
+function supportRules(ctx: AlertContext): RuleGroup {
+  return {
+    name: "ops-baseline-support",
+    rules: Object.entries(ctx.memoryLimits)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([job, bytes]) => ({
+        record: "ops_baseline:memory_limit_bytes",
+        expr: `vector(${bytes})`,
+        labels: { job },
+      })),
+  };
+}
+
+/** Extra alert rules contributed by other concerns (e.g. backup staleness), already complete. */
+export interface ExtraAlertGroup {
+  file: string;
+  group: RuleGroup;
+}
+
+export function ruleGroups(config: AlertsConfig, ctx: AlertContext): Map<string, RuleGroup[]> {
+  const files = new Map<string, RuleGroup[]>();
+  const add = (file: string, group: RuleGroup) => files.set(file, [...(files.get(file) ?? []), group]);
+  const byGroup = new Map<string, PrometheusRule[]>();
+  for (const alert of effectiveAlerts(config)) {
+    if (alert.disabled) continue;
+    const rules = alertRules(config, alert, ctx);
+    byGroup.set(alert.definition.group, [...(byGroup.get(alert.definition.group) ?? []), ...rules]);
+  }
+  for (const [group, rules] of [...byGroup.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    add(`${group}.rules.yml`, { name: `ops-baseline-${group}`, rules });
+  }
+  add("support.rules.yml", supportRules(ctx));
+  for (const group of sloRuleGroups(config, ctx)) add("slo.rules.yml", group);
+  return files;
+}
+
+/** YAML with the keys in a fixed order, and no anchors or line folding. */
+export function toYaml(value: unknown): string {
+  return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false, sortMapEntries: false });
+}
+
+export function renderRuleFiles(config: AlertsConfig, ctx: AlertContext, extra: ExtraAlertGroup[] = []): RuleFile[] {
+  const files = ruleGroups(config, ctx);
+  for (const e of extra) files.set(e.file, [...(files.get(e.file) ?? []), e.group]);
+  return [...files.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, groups]) => ({ name, content: toYaml({ groups: groups.map(cleanGroup) }) }));
+}
+
+function cleanGroup(group: RuleGroup): RuleGroup {
+  return {
+    name: group.name,
+    rules: group.rules.map(
+      (r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as PrometheusRule,
+    ),
+  };
+}

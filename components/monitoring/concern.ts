@@ -1,0 +1,300 @@
+// The monitoring concern: Prometheus, Alertmanager, Grafana and the exporters as workloads, with
+// their configuration rendered from the same stack config as the services they watch.
+import * as crypto from "node:crypto";
+import type { StackConfig } from "../../stacks/config/schema";
+import type { AlertContext } from "../alerts/catalogue";
+import { renderRuleFiles, type ExtraAlertGroup, type RuleFile } from "../alerts/rules";
+import { containerLogPolicy, standardLabels, toResources } from "../services/workloads";
+import type { ConcernOutput, FileSpec, Probe, SecretEnv, Workload } from "../workloads/model";
+import { alertmanagerUsesSecrets, renderAlertmanagerConfig } from "./alertmanager";
+import type { ExporterConfig } from "./config";
+import { renderGrafanaFiles } from "./grafana";
+import { BLACKBOX_HOST, PROMETHEUS_CONFIG_DIR, renderBlackboxConfig, renderPrometheusConfig } from "./prometheus";
+
+type Common = Pick<StackConfig["monitoring"]["prometheus"], "image" | "build" | "resources">;
+
+function httpProbe(path: string, port: string, periodSeconds: number, failureThreshold = 3): Probe {
+  return {
+    check: { type: "http", path, port },
+    periodSeconds,
+    timeoutSeconds: 3,
+    failureThreshold,
+    initialDelaySeconds: 0,
+  };
+}
+
+function monitoringWorkload(
+  config: StackConfig,
+  name: string,
+  part: Common,
+  fields: Partial<Workload> & Pick<Workload, "ports">,
+): Workload {
+  return {
+    kind: "workload",
+    name,
+    role: "monitoring",
+    stateful: false,
+    image: { ref: part.image, build: part.build },
+    command: undefined,
+    args: [],
+    env: {},
+    secretEnv: [],
+    files: [],
+    secretFiles: [],
+    volumes: [],
+    resources: toResources(part.resources),
+    securityContext: {
+      runAsUser: 65534,
+      runAsGroup: 65534,
+      fsGroup: 65534,
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+    },
+    replicas: 1,
+    restartPolicy: config.environment === "dev" ? "unless-stopped" : "always",
+    health: {},
+    dependsOn: [],
+    connectsTo: [],
+    metrics: [{ port: fields.ports[0].name, path: "/metrics" }],
+    logPolicy: containerLogPolicy(config),
+    logFiles: [],
+    sidecars: [],
+    labels: standardLabels(config, name, "monitoring"),
+    annotations: {},
+    ...fields,
+  };
+}
+
+function exporter(
+  config: StackConfig,
+  name: string,
+  e: ExporterConfig,
+  port: number,
+  extra: Partial<Workload> & { metricsLabels?: Record<string, string> } = {},
+): Workload {
+  const { metricsLabels, ...fields } = extra;
+  return monitoringWorkload(config, name, e, {
+    ports: [{ name: "metrics", containerPort: port, protocol: "tcp", external: false }],
+    health: {
+      liveness: httpProbe("/metrics", "metrics", 30),
+      readiness: httpProbe("/metrics", "metrics", 10),
+    },
+    metrics: [{ port: "metrics", path: "/metrics", labels: metricsLabels }],
+    ...fields,
+  });
+}
+
+/** Alert context of a stack: which jobs are services and which are infrastructure. */
+export function alertContext(services: Workload[], monitoring: Workload[]): AlertContext {
+  const jobsOf = (ws: Workload[]) => [...new Set(ws.flatMap((w) => w.metrics.map((m) => m.job ?? w.name)))].sort();
+  const serviceWorkloads = services.filter((w) => w.role === "service");
+  return {
+    serviceJobs: jobsOf(serviceWorkloads),
+    infraJobs: [
+      ...new Set(["prometheus", ...jobsOf(services.filter((w) => w.role !== "service")), ...jobsOf(monitoring)]),
+    ].sort(),
+    memoryLimits: Object.fromEntries(
+      serviceWorkloads.flatMap((w) => w.metrics.map((m) => [m.job ?? w.name, w.resources.memoryLimitBytes])),
+    ),
+  };
+}
+
+export interface MonitoringOutput extends ConcernOutput {
+  ruleFiles: RuleFile[];
+  prometheusConfig: string;
+  alertmanagerConfig: string;
+  context: AlertContext;
+}
+
+/**
+ * `others` are the workloads of every other concern (services, data stores, backup), so their
+ * metrics endpoints are scraped; `extraAlerts` are rule groups those concerns contribute.
+ */
+export function monitoringConcern(
+  config: StackConfig,
+  others: Workload[],
+  extraAlerts: ExtraAlertGroup[] = [],
+): MonitoringOutput {
+  const m = config.monitoring;
+  const exporters: Workload[] = [];
+  if (m.exporters.node.enabled) {
+    exporters.push(
+      exporter(config, "node-exporter", m.exporters.node, 9100, {
+        args: ["--web.listen-address=:9100"],
+        metrics: [{ port: "metrics", path: "/metrics", job: "node" }],
+      }),
+    );
+  }
+  for (const [name, store] of Object.entries(config.dataStores).sort(([a], [b]) => a.localeCompare(b))) {
+    if (store.engine === "postgresql" && m.exporters.postgres.enabled) {
+      exporters.push(
+        exporter(config, `${name}-exporter`, m.exporters.postgres, 9187, {
+          args: ["--web.listen-address=:9187"],
+          env: {
+            DATA_SOURCE_URI: `${name}:${store.port}/${store.database}?sslmode=disable`,
+            DATA_SOURCE_USER: store.user,
+          },
+          secretEnv: [{ name: "DATA_SOURCE_PASS", secret: store.passwordSecret }],
+          connectsTo: [name],
+          metricsLabels: { datastore: name },
+        }),
+      );
+    }
+    if (store.engine === "redis" && m.exporters.redis.enabled) {
+      const secretEnv: SecretEnv[] = store.passwordSecret
+        ? [{ name: "REDIS_PASSWORD", secret: store.passwordSecret }]
+        : [];
+      exporters.push(
+        exporter(config, `${name}-exporter`, m.exporters.redis, 9121, {
+          args: ["-web.listen-address=:9121"],
+          env: { REDIS_ADDR: `redis://${name}:${store.port}` },
+          secretEnv,
+          connectsTo: [name],
+          metricsLabels: { datastore: name },
+        }),
+      );
+    }
+  }
+  const services = others.filter((w) => w.role === "service");
+  if (m.exporters.blackbox.enabled) {
+    exporters.push(
+      exporter(config, BLACKBOX_HOST, m.exporters.blackbox, 9115, {
+        args: ["--config.file=/etc/blackbox/blackbox.yml", "--web.listen-address=:9115"],
+        files: [{ path: "/etc/blackbox/blackbox.yml", content: renderBlackboxConfig(), mode: 0o444 }],
+        connectsTo: services.map((s) => s.name).sort(),
+        metrics: [{ port: "metrics", path: "/metrics", job: "blackbox-exporter" }],
+      }),
+    );
+  }
+
+  const alertmanager = monitoringWorkload(config, "alertmanager", m.alertmanager, {
+    ports: [{ name: "web", containerPort: 9093, protocol: "tcp", hostPort: m.alertmanager.hostPort, external: false }],
+    args: [
+      "--config.file=/etc/alertmanager/alertmanager.yml",
+      "--storage.path=/alertmanager",
+      "--web.listen-address=:9093",
+    ],
+    volumes: [
+      {
+        name: "data",
+        mountPath: "/alertmanager",
+        sizeBytes: m.alertmanager.storage,
+        persistent: true,
+        readOnly: false,
+      },
+    ],
+    health: {
+      liveness: httpProbe("/-/healthy", "web", 30),
+      readiness: httpProbe("/-/ready", "web", 10),
+    },
+    metrics: [{ port: "web", path: "/metrics", job: "alertmanager" }],
+    // Webhook receivers inside the environment (e.g. a local sink in dev).
+    connectsTo: services.map((s) => s.name).sort(),
+  });
+  const amConfig = renderAlertmanagerConfig(m);
+  const amFile = { path: "/etc/alertmanager/alertmanager.yml", mode: 0o444 };
+  if (alertmanagerUsesSecrets(m)) alertmanager.secretFiles = [{ ...amFile, template: amConfig }];
+  else alertmanager.files = [{ ...amFile, content: amConfig }];
+
+  const grafana: Workload[] = [];
+  if (m.grafana.enabled) {
+    grafana.push(
+      monitoringWorkload(config, "grafana", m.grafana, {
+        ports: [{ name: "http", containerPort: 3000, protocol: "tcp", hostPort: m.grafana.hostPort, external: false }],
+        env: {
+          GF_AUTH_ANONYMOUS_ENABLED: "false",
+          GF_AUTH_BASIC_ENABLED: "true",
+          GF_PATHS_PROVISIONING: "/etc/grafana/provisioning",
+          GF_SECURITY_ADMIN_USER: "admin",
+          GF_SECURITY_DISABLE_GRAVATAR: "true",
+          GF_USERS_ALLOW_SIGN_UP: "false",
+          GF_ANALYTICS_REPORTING_ENABLED: "false",
+          GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
+        },
+        secretEnv: [{ name: "GF_SECURITY_ADMIN_PASSWORD", secret: m.grafana.adminPasswordSecret }],
+        files: renderGrafanaFiles(
+          services,
+          Object.entries(config.dataStores).map(([name, s]) => ({ name, engine: s.engine })),
+        ).map((f): FileSpec => ({ ...f, mode: 0o444 })),
+        volumes: [
+          {
+            name: "data",
+            mountPath: "/var/lib/grafana",
+            sizeBytes: m.grafana.storage,
+            persistent: true,
+            readOnly: false,
+          },
+        ],
+        securityContext: {
+          runAsUser: 472,
+          runAsGroup: 472,
+          fsGroup: 472,
+          runAsNonRoot: true,
+          readOnlyRootFilesystem: true,
+        },
+        health: {
+          liveness: httpProbe("/api/health", "http", 30),
+          readiness: httpProbe("/api/health", "http", 10),
+        },
+        metrics: [{ port: "http", path: "/metrics", job: "grafana" }],
+        connectsTo: ["prometheus"],
+      }),
+    );
+  }
+
+  // Prometheus last: its scrape configuration names every other workload.
+  const context = alertContext(others, [...exporters, alertmanager, ...grafana]);
+  const ruleFiles = renderRuleFiles(config.alerts, context, extraAlerts);
+  const scraped = [...others, ...exporters, alertmanager, ...grafana];
+  const prometheusConfig = renderPrometheusConfig({
+    environment: config.environment,
+    scrapeIntervalSeconds: m.scrapeInterval,
+    evaluationIntervalSeconds: m.evaluationInterval,
+    workloads: scraped,
+    ruleFiles: ruleFiles.map((f) => f.name),
+    alertmanager: "alertmanager:9093",
+    blackbox: m.exporters.blackbox.enabled,
+  });
+  const files: FileSpec[] = [
+    { path: `${PROMETHEUS_CONFIG_DIR}/prometheus.yml`, content: prometheusConfig, mode: 0o444 },
+    ...ruleFiles.map((f) => ({ path: `${PROMETHEUS_CONFIG_DIR}/rules/${f.name}`, content: f.content, mode: 0o444 })),
+  ];
+  const prometheus = monitoringWorkload(config, "prometheus", m.prometheus, {
+    ports: [{ name: "web", containerPort: 9090, protocol: "tcp", hostPort: m.prometheus.hostPort, external: false }],
+    args: [
+      `--config.file=${PROMETHEUS_CONFIG_DIR}/prometheus.yml`,
+      "--storage.tsdb.path=/prometheus",
+      `--storage.tsdb.retention.time=${Math.round(m.prometheus.retentionTime / 3600)}h`,
+      `--storage.tsdb.retention.size=${Math.floor(m.prometheus.retentionSize / 1024 ** 2)}MB`,
+      // POST /-/reload re-reads the configuration without a restart.
+      "--web.enable-lifecycle",
+      "--web.listen-address=:9090",
+    ],
+    files,
+    volumes: [
+      { name: "data", mountPath: "/prometheus", sizeBytes: m.prometheus.storage, persistent: true, readOnly: false },
+    ],
+    health: {
+      liveness: httpProbe("/-/healthy", "web", 30),
+      readiness: httpProbe("/-/ready", "web", 10),
+      startup: httpProbe("/-/ready", "web", 5, 24),
+    },
+    metrics: [{ port: "web", path: "/metrics", job: "prometheus" }],
+    connectsTo: [
+      ...new Set([...scraped.filter((w) => w.metrics.length > 0).map((w) => w.name), "alertmanager"]),
+    ].sort(),
+    annotations: { "ops-baseline/config-sha256": sha256(files.map((f) => f.path + f.content).join("\0")) },
+  });
+  return {
+    workloads: [prometheus, alertmanager, ...grafana, ...exporters].sort((a, b) => a.name.localeCompare(b.name)),
+    jobs: [],
+    ruleFiles,
+    prometheusConfig,
+    alertmanagerConfig: amConfig,
+    context,
+  };
+}
+
+function sha256(text: string): string {
+  return crypto.createHash("sha256").update(text).digest("hex");
+}

@@ -1,0 +1,77 @@
+// The monitoring part of the stack file: Prometheus, Alertmanager, Grafana and the exporters.
+// Receiver URLs and the Grafana admin password are names of entries in the stack's `secrets`.
+import { z } from "zod";
+import { cpu, duration, pinnedImage, port, size } from "../../stacks/config/fields";
+
+const buildSchema = z.strictObject({
+  context: z.string().min(1),
+  dockerfile: z.string().min(1),
+  args: z.record(z.string(), z.string()).default({}),
+});
+
+const resourcesSchema = z.strictObject({
+  requests: z.strictObject({ cpu: cpu(), memory: size() }),
+  limits: z.strictObject({ cpu: cpu(), memory: size() }),
+});
+
+const componentCommon = {
+  image: pinnedImage(),
+  build: buildSchema.optional(),
+  resources: resourcesSchema,
+  hostPort: port().optional(),
+};
+
+const receiverSchema = z
+  .strictObject({
+    /** Plain URL: only for receivers inside the environment (e.g. a local webhook sink). */
+    url: z.url().optional(),
+    /** Name of the secret that holds the webhook URL (paging and ticket systems). */
+    urlSecret: z.string().optional(),
+  })
+  .refine((r) => !(r.url && r.urlSecret), { message: "set url or urlSecret, not both" });
+export type ReceiverConfig = z.output<typeof receiverSchema>;
+
+const exporterSchema = z.strictObject({
+  enabled: z.boolean(),
+  image: pinnedImage(),
+  build: buildSchema.optional(),
+  resources: resourcesSchema,
+});
+export type ExporterConfig = z.output<typeof exporterSchema>;
+
+export const monitoringConfigSchema = z.strictObject({
+  enabled: z.boolean(),
+  scrapeInterval: duration(),
+  evaluationInterval: duration(),
+  prometheus: z.strictObject({
+    ...componentCommon,
+    retentionTime: duration(),
+    retentionSize: size(),
+    storage: size(),
+  }),
+  alertmanager: z.strictObject({
+    ...componentCommon,
+    storage: size(),
+    groupWait: duration(),
+    groupInterval: duration(),
+    repeatInterval: duration(),
+    receivers: z.strictObject({
+      paging: receiverSchema,
+      ticket: receiverSchema,
+      heartbeat: receiverSchema,
+    }),
+  }),
+  grafana: z.strictObject({
+    enabled: z.boolean(),
+    ...componentCommon,
+    adminPasswordSecret: z.string(),
+    storage: size(),
+  }),
+  exporters: z.strictObject({
+    node: exporterSchema,
+    postgres: exporterSchema,
+    redis: exporterSchema,
+    blackbox: exporterSchema,
+  }),
+});
+export type MonitoringConfig = z.output<typeof monitoringConfigSchema>;

@@ -1,0 +1,136 @@
+// The rendered monitoring configuration of both stacks, checked by the real Prometheus and
+// Alertmanager tools from Debian (promtool, amtool).
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { test } from "node:test";
+import { renderPromtoolTests } from "../alerts/promtool-tests";
+import { renderRuleFiles } from "../alerts/rules";
+import { planContext } from "../../test/support/golden";
+import { loadRepoStack, STACKS } from "../../test/support/stack-files";
+import { requireTool, run, runOk } from "../../test/support/tools";
+import { planEnvironment } from "../../stacks/plan";
+import { SEVERITY_ROUTES } from "./alertmanager";
+
+/** Writes a stack's Prometheus files into a directory laid out like /etc/prometheus. */
+function writePrometheusFiles(stack: string, dir: string) {
+  const config = loadRepoStack(stack);
+  const plan = planEnvironment(config);
+  assert.ok(plan.monitoring, `${stack} has monitoring`);
+  fs.mkdirSync(path.join(dir, "rules"), { recursive: true });
+  fs.writeFileSync(
+    path.join(dir, "prometheus.yml"),
+    plan.monitoring.prometheusConfig.replaceAll("/etc/prometheus/", `${dir}/`),
+  );
+  for (const f of plan.monitoring.ruleFiles) fs.writeFileSync(path.join(dir, "rules", f.name), f.content);
+  return { config, plan };
+}
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), "ops-baseline-monitoring-"));
+}
+
+for (const stack of STACKS) {
+  test(`${stack}: promtool check config and check rules accept every rendered file`, () => {
+    const promtool = requireTool("promtool");
+    const dir = tempDir();
+    try {
+      const { plan } = writePrometheusFiles(stack, dir);
+      const out = runOk(promtool, ["check", "config", path.join(dir, "prometheus.yml")]);
+      assert.match(out, /SUCCESS/);
+      const rules = plan.monitoring!.ruleFiles.map((f) => path.join(dir, "rules", f.name));
+      const checked = runOk(promtool, ["check", "rules", ...rules]);
+      assert.equal((checked.match(/SUCCESS/g) ?? []).length, rules.length, checked);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test(`${stack}: the generated promtool suite proves every alert fires past its threshold and not inside it`, () => {
+    const promtool = requireTool("promtool");
+    const dir = tempDir();
+    try {
+      const { config, plan } = writePrometheusFiles(stack, dir);
+      const suite = renderPromtoolTests(
+        config.alerts,
+        planContext(stack),
+        plan.monitoring!.ruleFiles.map((f) => f.name),
+      );
+      fs.writeFileSync(path.join(dir, "rules", "tests.yml"), suite);
+      const out = runOk(promtool, ["test", "rules", path.join(dir, "rules", "tests.yml")]);
+      assert.match(out, /SUCCESS/);
+      const tests = (suite.match(/^ {2}- name: /gm) ?? []).length;
+      assert.ok(tests >= 80, `${tests} promtool tests`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test("a changed threshold, for or severity makes the generated suite fail", () => {
+  const promtool = requireTool("promtool");
+  const config = loadRepoStack("dev");
+  const ctx = planContext("dev");
+  const changes: Array<Record<string, { threshold?: number; for?: number; severity?: "warning" }>> = [
+    { ErrorRateWarning: { threshold: 2 } },
+    { ServiceDown: { for: 300 } },
+    { CpuUsageCritical: { severity: "warning" } },
+  ];
+  for (const overrides of changes) {
+    const dir = tempDir();
+    try {
+      const original = renderRuleFiles(config.alerts, ctx);
+      const changed = renderRuleFiles({ ...config.alerts, overrides }, ctx);
+      fs.mkdirSync(path.join(dir, "rules"));
+      for (const f of changed) fs.writeFileSync(path.join(dir, "rules", f.name), f.content);
+      fs.writeFileSync(
+        path.join(dir, "rules", "tests.yml"),
+        renderPromtoolTests(
+          config.alerts,
+          ctx,
+          original.map((f) => f.name),
+        ),
+      );
+      const result = run(promtool, ["test", "rules", path.join(dir, "rules", "tests.yml")]);
+      assert.notEqual(result.status, 0, `promtool accepted rules changed by ${JSON.stringify(overrides)}`);
+      assert.match(result.stdout + result.stderr, new RegExp(`FAILED[\\s\\S]*${Object.keys(overrides)[0]}`));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});
+
+/** The rendered alertmanager.yml with secret placeholders filled by stand-in URLs. */
+function alertmanagerFile(stack: string, dir: string): string {
+  const plan = planEnvironment(loadRepoStack(stack));
+  const file = path.join(dir, "alertmanager.yml");
+  fs.writeFileSync(
+    file,
+    plan.monitoring!.alertmanagerConfig.replace(/\$\{secret:([A-Za-z0-9_]+)\}/g, "https://hooks.example.invalid/$1"),
+  );
+  return file;
+}
+
+for (const stack of STACKS) {
+  test(`${stack}: amtool accepts alertmanager.yml and routes each severity to its receiver`, () => {
+    const amtool = requireTool("amtool");
+    const dir = tempDir();
+    try {
+      const file = alertmanagerFile(stack, dir);
+      assert.match(runOk(amtool, ["check-config", file]), /SUCCESS/);
+      const route = (...labels: string[]) => {
+        const result = run(amtool, ["config", "routes", "test", `--config.file=${file}`, ...labels]);
+        assert.equal(result.status, 0, result.stderr);
+        return result.stdout.trim();
+      };
+      for (const [severity, receiver] of Object.entries(SEVERITY_ROUTES)) {
+        assert.equal(route("alertname=ServiceDown", `severity=${severity}`), receiver, `severity ${severity}`);
+      }
+      assert.equal(route("alertname=Watchdog", "severity=info"), "heartbeat");
+      assert.equal(route("alertname=Unlabelled"), "ticket", "the default receiver");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}

@@ -1,0 +1,113 @@
+// prometheus.yml, generated from the workloads: one scrape job per metrics endpoint (every
+// replica, through the `<name>-pods` host that resolves to all of them on both targets), and a
+// blackbox probe of every service's HTTP health endpoint.
+import type { Workload } from "../workloads/model";
+import { secondsToDuration } from "../workloads/units";
+import { toYaml } from "../alerts/rules";
+
+export const PROMETHEUS_CONFIG_DIR = "/etc/prometheus";
+export const BLACKBOX_HOST = "blackbox-exporter";
+
+export interface PrometheusRenderInput {
+  environment: string;
+  scrapeIntervalSeconds: number;
+  evaluationIntervalSeconds: number;
+  workloads: Workload[];
+  ruleFiles: string[];
+  alertmanager: string;
+  blackbox: boolean;
+}
+
+export interface ScrapeTarget {
+  job: string;
+  host: string;
+  port: number;
+  path: string;
+  labels: Record<string, string>;
+}
+
+export function scrapeTargets(workloads: Workload[]): ScrapeTarget[] {
+  return workloads
+    .flatMap((w) =>
+      w.metrics.map((m) => {
+        const port = w.ports.find((p) => p.name === m.port);
+        if (!port) throw new Error(`${w.name}: metrics port "${m.port}" is not one of its ports`);
+        return {
+          job: m.job ?? w.name,
+          host: `${w.name}-pods`,
+          port: port.containerPort,
+          path: m.path,
+          labels: m.labels ?? {},
+        };
+      }),
+    )
+    .sort((a, b) => a.job.localeCompare(b.job));
+}
+
+/** HTTP endpoints of services that the blackbox exporter probes: each one's readiness or liveness path. */
+export function probeTargets(workloads: Workload[]): Array<{ service: string; url: string }> {
+  return workloads
+    .filter((w) => w.role === "service")
+    .flatMap((w) => {
+      const check = (w.health.readiness ?? w.health.liveness)?.check;
+      if (!check || check.type !== "http") return [];
+      const port = w.ports.find((p) => p.name === check.port);
+      return port ? [{ service: w.name, url: `http://${w.name}:${port.containerPort}${check.path}` }] : [];
+    })
+    .sort((a, b) => a.url.localeCompare(b.url));
+}
+
+export function renderPrometheusConfig(input: PrometheusRenderInput): string {
+  const scrapeConfigs: unknown[] = [
+    ...scrapeTargets(input.workloads).map((t) => ({
+      job_name: t.job,
+      metrics_path: t.path,
+      dns_sd_configs: [{ names: [t.host], type: "A", port: t.port, refresh_interval: "30s" }],
+      relabel_configs: Object.entries(t.labels)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([label, value]) => ({ target_label: label, replacement: value })),
+    })),
+  ];
+  const probes = probeTargets(input.workloads);
+  if (input.blackbox && probes.length > 0) {
+    scrapeConfigs.push({
+      job_name: "blackbox",
+      metrics_path: "/probe",
+      params: { module: ["http_2xx"] },
+      static_configs: probes.map((p) => ({ targets: [p.url], labels: { service: p.service } })),
+      relabel_configs: [
+        { source_labels: ["__address__"], target_label: "__param_target" },
+        { source_labels: ["__param_target"], target_label: "instance" },
+        { target_label: "__address__", replacement: `${BLACKBOX_HOST}:9115` },
+      ],
+    });
+  }
+  const cleaned = scrapeConfigs.map((c) => {
+    const entry = c as Record<string, unknown>;
+    if (Array.isArray(entry.relabel_configs) && entry.relabel_configs.length === 0) delete entry.relabel_configs;
+    return entry;
+  });
+  return toYaml({
+    global: {
+      scrape_interval: secondsToDuration(input.scrapeIntervalSeconds),
+      evaluation_interval: secondsToDuration(input.evaluationIntervalSeconds),
+      external_labels: { environment: input.environment },
+    },
+    alerting: { alertmanagers: [{ static_configs: [{ targets: [input.alertmanager] }] }] },
+    rule_files: [...input.ruleFiles].sort().map((f) => `${PROMETHEUS_CONFIG_DIR}/rules/${f}`),
+    scrape_configs: cleaned,
+  });
+}
+
+export function renderBlackboxConfig(): string {
+  return toYaml({
+    modules: {
+      http_2xx: {
+        prober: "http",
+        timeout: "5s",
+        http: { preferred_ip_protocol: "ip4", valid_status_codes: [], follow_redirects: true },
+      },
+      tcp_connect: { prober: "tcp", timeout: "5s", tcp: { preferred_ip_protocol: "ip4" } },
+    },
+  });
+}

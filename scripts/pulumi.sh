@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Runs the Pulumi engine on a stack with this project's defaults:
+#   npm run preview -- <stack> [pulumi args]     npm run up -- <stack> [pulumi args]
+#   npm run destroy -- <stack> [pulumi args]     npm run pulumi -- <stack> <any pulumi command>
+# - engine and plugins from toolchain/install.sh (pinned, cached; no download at run time);
+# - state in a local file backend (.pulumi-state/, not in git) unless PULUMI_BACKEND_URL is set;
+# - secrets passphrase: PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE when set;
+#   otherwise the stack's documented default (README, "Secrets"): the dev passphrase, or for
+#   prod the example passphrase that only opens the placeholder secrets shipped in the repo;
+# - the program is compiled first (npm run build), so the engine loads plain JavaScript.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+
+usage() { echo "usage: scripts/pulumi.sh preview|up|destroy|refresh|run <stack> [pulumi args...]" >&2; exit 2; }
+[ $# -ge 2 ] || usage
+command=$1
+stack=$2
+shift 2
+[ -f "Pulumi.$stack.yaml" ] || { echo "no stack file Pulumi.$stack.yaml; stacks here: $(ls Pulumi.*.yaml | sed -E 's/Pulumi\.(.*)\.yaml/\1/' | grep -v '^Pulumi' | tr '\n' ' ')" >&2; exit 2; }
+
+bin_dir=$(bash toolchain/install.sh --print-bin-dir 2>/dev/null || true)
+if [ -z "$bin_dir" ] || [ ! -x "$bin_dir/pulumi" ]; then
+  echo "the Pulumi engine is not installed yet; run: npm run toolchain" >&2
+  exit 1
+fi
+export PATH="$bin_dir:$PATH"
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true
+# Plugins are on PATH beside the CLI; the engine must never try to download one.
+export PULUMI_IGNORE_AMBIENT_PLUGINS=false
+if [ -z "${PULUMI_BACKEND_URL:-}" ]; then
+  mkdir -p "$repo/.pulumi-state"
+  export PULUMI_BACKEND_URL="file://$repo/.pulumi-state"
+fi
+if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+  case "$stack" in
+    dev) export PULUMI_CONFIG_PASSPHRASE="ops-baseline-dev" ;;
+    prod)
+      export PULUMI_CONFIG_PASSPHRASE="ops-baseline-example"
+      echo "[pulumi.sh] prod: using the example passphrase; its secrets are placeholders (README, \"Secrets\")" >&2
+      ;;
+    *) echo "set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE for stack $stack" >&2; exit 1 ;;
+  esac
+fi
+
+npm run -s build
+pulumi stack select "$stack" --create --non-interactive >/dev/null
+
+case "$command" in
+  preview) exec pulumi preview --stack "$stack" --non-interactive "$@" ;;
+  up)
+    if grep -q 'kind: kubernetes' "Pulumi.$stack.yaml" 2>/dev/null; then :; else
+      bash scripts/docker-engine.sh
+      bash images/base/build.sh
+    fi
+    exec pulumi up --stack "$stack" --yes --non-interactive "$@"
+    ;;
+  destroy) exec pulumi destroy --stack "$stack" --yes --non-interactive "$@" ;;
+  refresh) exec pulumi refresh --stack "$stack" --yes --non-interactive "$@" ;;
+  run) exec pulumi "$@" --stack "$stack" ;;
+  *) usage ;;
+esac

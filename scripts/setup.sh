@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Everything a fresh machine needs, idempotent and cached (a warm machine takes seconds):
+#   1. Debian packages: the real tools the tests drive (promtool, amtool, logrotate, PostgreSQL,
+#      Redis), the Docker engine and debootstrap (installed only when missing; needs root);
+#   2. npm dependencies (npm ci, pinned by package-lock.json);
+#   3. the Pulumi engine and provider plugins at the pinned versions (toolchain/install.sh);
+#   4. a running Docker engine and the local base image debian:bookworm-slim.
+# Steps can be skipped: SETUP_SKIP="docker toolchain" bash scripts/setup.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+skip=" ${SETUP_SKIP:-} "
+step() { printf '\n[setup] %s\n' "$*" >&2; }
+started=$(date +%s)
+
+DEBIAN_PACKAGES=(prometheus prometheus-alertmanager logrotate postgresql redis-server redis-tools docker.io debootstrap zstd)
+missing=()
+for pkg in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  step "installing Debian packages: ${missing[*]}"
+  if [ "$(id -u)" != 0 ]; then
+    echo "[setup] these need root: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  # The packages' own services are not needed: the tests start what they use themselves.
+  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  rm -f /usr/sbin/policy-rc.d
+else
+  step "Debian packages present"
+fi
+
+if [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
+  step "npm dependencies present"
+else
+  step "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+if [[ "$skip" != *" toolchain "* ]]; then
+  step "Pulumi engine and plugins (toolchain/install.sh)"
+  bash toolchain/install.sh
+fi
+
+if [[ "$skip" != *" docker "* ]]; then
+  step "Docker engine and base image"
+  bash scripts/docker-engine.sh
+  bash images/base/build.sh
+fi
+step "done in $(($(date +%s) - started)) s"

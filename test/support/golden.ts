@@ -1,0 +1,73 @@
+// Golden files: the rendered configuration of each stack, kept in test/golden/<stack>/ so a
+// reviewer sees what a change does to the real prometheus.yml, rule files and alertmanager.yml.
+// `npm run golden` rewrites them; test/golden.test.ts fails when they are stale.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { renderPromtoolTests } from "../../components/alerts/promtool-tests";
+import { alertContext } from "../../components/monitoring/concern";
+import { serviceWorkloads } from "../../components/services/workloads";
+import { planEnvironment } from "../../stacks/plan";
+import { loadRepoStack, REPO_ROOT, STACKS } from "./stack-files";
+
+export const GOLDEN_DIR = path.join(REPO_ROOT, "test", "golden");
+
+/** Relative path -> content of every golden file of a stack. */
+export function goldenFiles(stack: string): Map<string, string> {
+  const config = loadRepoStack(stack);
+  const plan = planEnvironment(config);
+  const files = new Map<string, string>();
+  if (plan.monitoring) {
+    files.set("prometheus.yml", plan.monitoring.prometheusConfig);
+    files.set("alertmanager.yml", plan.monitoring.alertmanagerConfig);
+    for (const rule of plan.monitoring.ruleFiles) files.set(`rules/${rule.name}`, rule.content);
+    const ctx = planContext(stack);
+    files.set(
+      "rules/promtool-tests.yml",
+      renderPromtoolTests(
+        config.alerts,
+        ctx,
+        plan.monitoring.ruleFiles.map((f) => f.name),
+      ),
+    );
+  }
+  for (const w of [...plan.workloads, ...plan.jobs]) {
+    for (const f of w.files) {
+      // Prometheus and Alertmanager configuration have their own golden files above.
+      if (f.path.startsWith("/etc/prometheus/") || f.path.startsWith("/etc/alertmanager/")) continue;
+      files.set(`files/${w.name}${f.path}`, f.content);
+    }
+  }
+  return new Map([...files.entries()].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** The alert context the plan used (services and monitoring workloads of the stack). */
+export function planContext(stack: string) {
+  const config = loadRepoStack(stack);
+  const plan = planEnvironment(config);
+  const services = serviceWorkloads(config).workloads;
+  const names = new Set(services.map((w) => w.name));
+  return alertContext(
+    services,
+    plan.workloads.filter((w) => !names.has(w.name)),
+  );
+}
+
+export function writeGoldenFiles(): string[] {
+  const written: string[] = [];
+  for (const stack of STACKS) {
+    const dir = path.join(GOLDEN_DIR, stack);
+    fs.rmSync(dir, { recursive: true, force: true });
+    for (const [rel, content] of goldenFiles(stack)) {
+      const file = path.join(dir, rel);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, content);
+      written.push(path.relative(REPO_ROOT, file));
+    }
+  }
+  return written;
+}
+
+if (require.main === module) {
+  const written = writeGoldenFiles();
+  console.log(`wrote ${written.length} golden files under test/golden/`);
+}
