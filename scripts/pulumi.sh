@@ -25,6 +25,17 @@ if [ -z "$bin_dir" ] || [ ! -x "$bin_dir/pulumi" ]; then
   exit 1
 fi
 export PATH="$bin_dir:$PATH"
+# preview/up/destroy/refresh run the program and its providers; fail early and plainly when the
+# toolchain could not provide them (toolchain/README.md says why, and how to add them).
+if [ "$command" != run ]; then
+  for plugin in pulumi-language-nodejs pulumi-resource-kubernetes pulumi-resource-docker; do
+    if [ ! -x "$bin_dir/$plugin" ]; then
+      echo "the Pulumi engine here lacks $plugin, which '$command' needs; see toolchain/README.md" >&2
+      bash toolchain/install.sh >/dev/null || true
+      exit 1
+    fi
+  done
+fi
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true
 # Plugins are on PATH beside the CLI; the engine must never try to download one.
