@@ -1,6 +1,8 @@
 // Config -> concerns -> one list of workloads and jobs. Pure: the Pulumi program hands the result
 // to a target, and the tests and golden files read it directly.
 import type { RuleFile } from "../components/alerts/rules";
+import { backupConcern } from "../components/backup/concern";
+import { applyLogging } from "../components/logging/logrotate";
 import { monitoringConcern } from "../components/monitoring/concern";
 import { serviceWorkloads } from "../components/services/workloads";
 import { mergeConcerns, type ConcernOutput } from "../components/workloads/model";
@@ -13,12 +15,13 @@ export interface EnvironmentPlan extends ConcernOutput {
 }
 
 export function planEnvironment(config: StackConfig): EnvironmentPlan {
-  const services = serviceWorkloads(config);
-  if (!config.monitoring.enabled) return { config, ...mergeConcerns(services) };
+  const services = applyLogging(config, serviceWorkloads(config));
+  const backup = backupConcern(config);
+  if (!config.monitoring.enabled) return { config, ...mergeConcerns(services, backup) };
   const monitoring = monitoringConcern(config, services.workloads);
   return {
     config,
-    ...mergeConcerns(services, monitoring),
+    ...mergeConcerns(services, backup, monitoring),
     monitoring: {
       prometheusConfig: monitoring.prometheusConfig,
       alertmanagerConfig: monitoring.alertmanagerConfig,

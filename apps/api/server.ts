@@ -124,16 +124,26 @@ export function createApi(options: ApiOptions): http.Server {
         `queue_utilization_ratio{queue="in_flight"} ${inFlight / options.maxInFlight}`,
       ].join("\n"),
   };
-  const accessLog = options.logDir
-    ? fs.createWriteStream(path.join(options.logDir, "access.log"), { flags: "a" })
-    : undefined;
-  // SIGHUP reopens the access log, so logrotate can move the file without copytruncate.
-  let log = accessLog;
-  process.on("SIGHUP", () => {
-    if (!options.logDir) return;
+  // The access log is reopened when its file was moved away (logrotate without copytruncate),
+  // checked at most once a second, or on SIGHUP.
+  const logPath = options.logDir ? path.join(options.logDir, "access.log") : undefined;
+  let log = logPath ? fs.createWriteStream(logPath, { flags: "a" }) : undefined;
+  let checkedAt = 0;
+  const reopen = () => {
+    if (!logPath) return;
     log?.end();
-    log = fs.createWriteStream(path.join(options.logDir, "access.log"), { flags: "a" });
-  });
+    log = fs.createWriteStream(logPath, { flags: "a" });
+  };
+  const writeLog = (line: string) => {
+    if (!logPath || !log) return;
+    const now = Date.now();
+    if (now - checkedAt >= 1000) {
+      checkedAt = now;
+      if (!fs.existsSync(logPath)) reopen();
+    }
+    log.write(line);
+  };
+  process.on("SIGHUP", reopen);
 
   async function readiness(): Promise<Record<string, string>> {
     const checks: Record<string, string> = {};
@@ -228,7 +238,7 @@ export function createApi(options: ApiOptions): http.Server {
         requests.inc({ method, route, status: String(status) });
         if (status >= 500) errors.inc({ route });
         duration.observe({ method, route }, seconds);
-        log?.write(`${new Date().toISOString()} ${method} ${url.pathname} ${status} ${seconds.toFixed(4)}\n`);
+        writeLog(`${new Date().toISOString()} ${method} ${url.pathname} ${status} ${seconds.toFixed(4)}\n`);
       });
   });
 }

@@ -659,6 +659,65 @@ export const ALERT_CATALOGUE: AlertDefinition[] = [
     },
   },
   {
+    name: "BackupStale",
+    group: "backups",
+    severity: "critical",
+    forSeconds: 300,
+    // Each backup reports its own limit (backup.staleAfter: 26h for a daily schedule).
+    expr: () => ["time() - backup_last_success_timestamp_seconds > backup_max_age_seconds"],
+    summary: "No successful backup of {{ $labels.backup }} for too long",
+    description:
+      "The newest successful backup of {{ $labels.backup }} is older than its limit; the schedule is not running or every run fails.",
+    runbook: "backupstale",
+    test: () => {
+      const at = 6; // when the test looks: `for` (5 min) + 1 min
+      const maxAge = 26 * 3600;
+      const labels = `job="backup",instance="",backup="postgres"`;
+      const series = (lastSuccessAgo: number) => [
+        { series: `backup_last_success_timestamp_seconds{${labels}}`, values: gauge(at * 60 - lastSuccessAgo) },
+        { series: `backup_max_age_seconds{${labels}}`, values: gauge(maxAge) },
+      ];
+      return {
+        firing: series(maxAge + 3600),
+        silent: series(maxAge - 3600),
+        steadyMinutes: 0,
+        labels: { job: "backup", backup: "postgres" },
+      };
+    },
+  },
+  ...(
+    [
+      ["BackupFailed", "backup_last_attempt_success", "backup", "backupfailed"],
+      ["RestoreDrillFailed", "restore_drill_last_attempt_success", "restore_drill", "restoredrillfailed"],
+    ] as const
+  ).map(
+    ([name, metric, job, runbook]): AlertDefinition => ({
+      name,
+      group: "backups",
+      severity: "warning",
+      forSeconds: 60,
+      expr: () => [`${metric} == 0`],
+      summary:
+        name === "BackupFailed"
+          ? "Backup of {{ $labels.backup }} failed"
+          : "Restore drill of {{ $labels.backup }} failed",
+      description:
+        name === "BackupFailed"
+          ? "The last backup run of {{ $labels.backup }} exited with an error; earlier backups are untouched."
+          : "The newest backup of {{ $labels.backup }} did not restore into a scratch database identical to the source.",
+      runbook,
+      test: () => {
+        const series = `${metric}{job="${job}",instance="",backup="postgres"}`;
+        return {
+          firing: stateSeries(series, 0),
+          silent: stateSeries(series, 1),
+          steadyMinutes: 0,
+          labels: { job, backup: "postgres" },
+        };
+      },
+    }),
+  ),
+  {
     name: "Watchdog",
     group: "monitoring",
     severity: "info",

@@ -196,6 +196,19 @@ export function monitoringConcern(
   if (alertmanagerUsesSecrets(m)) alertmanager.secretFiles = [{ ...amFile, template: amConfig }];
   else alertmanager.files = [{ ...amFile, content: amConfig }];
 
+  const pushgateway = monitoringWorkload(config, "pushgateway", m.pushgateway, {
+    ports: [{ name: "web", containerPort: 9091, protocol: "tcp", external: false }],
+    args: ["--web.listen-address=:9091", "--persistence.file=/data/pushgateway.metrics", "--persistence.interval=1m"],
+    volumes: [
+      { name: "data", mountPath: "/data", sizeBytes: m.pushgateway.storage, persistent: true, readOnly: false },
+    ],
+    health: {
+      liveness: httpProbe("/-/healthy", "web", 30),
+      readiness: httpProbe("/-/ready", "web", 10),
+    },
+    metrics: [{ port: "web", path: "/metrics", job: "pushgateway", honorLabels: true }],
+  });
+
   const grafana: Workload[] = [];
   if (m.grafana.enabled) {
     grafana.push(
@@ -243,9 +256,9 @@ export function monitoringConcern(
   }
 
   // Prometheus last: its scrape configuration names every other workload.
-  const context = alertContext(others, [...exporters, alertmanager, ...grafana]);
+  const context = alertContext(others, [...exporters, alertmanager, pushgateway, ...grafana]);
   const ruleFiles = renderRuleFiles(config.alerts, context, extraAlerts);
-  const scraped = [...others, ...exporters, alertmanager, ...grafana];
+  const scraped = [...others, ...exporters, alertmanager, pushgateway, ...grafana];
   const prometheusConfig = renderPrometheusConfig({
     environment: config.environment,
     scrapeIntervalSeconds: m.scrapeInterval,
@@ -286,7 +299,9 @@ export function monitoringConcern(
     annotations: { "ops-baseline/config-sha256": sha256(files.map((f) => f.path + f.content).join("\0")) },
   });
   return {
-    workloads: [prometheus, alertmanager, ...grafana, ...exporters].sort((a, b) => a.name.localeCompare(b.name)),
+    workloads: [prometheus, alertmanager, pushgateway, ...grafana, ...exporters].sort((a, b) =>
+      a.name.localeCompare(b.name),
+    ),
     jobs: [],
     ruleFiles,
     prometheusConfig,

@@ -67,6 +67,8 @@ export const monitoringConfigSchema = z.strictObject({
     adminPasswordSecret: z.string(),
     storage: size(),
   }),
+  /** Receives the metrics of scheduled jobs (backups, restore drills) for Prometheus. */
+  pushgateway: z.strictObject({ ...componentCommon, storage: size() }),
   exporters: z.strictObject({
     node: exporterSchema,
     postgres: exporterSchema,

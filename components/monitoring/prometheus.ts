@@ -24,6 +24,7 @@ export interface ScrapeTarget {
   port: number;
   path: string;
   labels: Record<string, string>;
+  honorLabels: boolean;
 }
 
 export function scrapeTargets(workloads: Workload[]): ScrapeTarget[] {
@@ -38,6 +39,7 @@ export function scrapeTargets(workloads: Workload[]): ScrapeTarget[] {
           port: port.containerPort,
           path: m.path,
           labels: m.labels ?? {},
+          honorLabels: m.honorLabels ?? false,
         };
       }),
     )
@@ -61,6 +63,7 @@ export function renderPrometheusConfig(input: PrometheusRenderInput): string {
   const scrapeConfigs: unknown[] = [
     ...scrapeTargets(input.workloads).map((t) => ({
       job_name: t.job,
+      ...(t.honorLabels ? { honor_labels: true } : {}),
       metrics_path: t.path,
       dns_sd_configs: [{ names: [t.host], type: "A", port: t.port, refresh_interval: "30s" }],
       relabel_configs: Object.entries(t.labels)

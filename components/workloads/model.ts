@@ -112,6 +112,8 @@ export interface MetricsEndpoint {
   job?: string;
   /** Extra target labels (e.g. the data store an exporter watches). */
   labels?: Record<string, string>;
+  /** Keep the labels the target reports (a Pushgateway relays other jobs' series). */
+  honorLabels?: boolean;
 }
 
 export interface ContainerSpec {
@@ -158,6 +160,7 @@ export interface Workload extends ContainerSpec {
 
 export interface Sidecar extends ContainerSpec {
   name: string;
+  health: HealthChecks;
 }
 
 /** A scheduled task: a CronJob on Kubernetes, a container with a scheduler on Docker. */

@@ -44,7 +44,32 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
       target: { kind: "docker", host: "unix:///var/run/docker.sock", bindAddress: "127.0.0.1" },
       rules: { minReplicas: 1, allowHostPorts: true },
       // RTT operations guide: 10 MB per file, 5 files.
-      logging: { containerLogs: { driver: "json-file", maxSize: "10MB", maxFiles: 5 } },
+      logging: {
+        containerLogs: { driver: "json-file", maxSize: "10MB", maxFiles: 5 },
+        // RTAP runbook: daily, 7 kept, compressed; RTT: rotate at 10 MB.
+        files: {
+          image: "ops-baseline/logrotate:3.21-bookworm",
+          build: { context: "images/logrotate", dockerfile: "images/logrotate/Dockerfile" },
+          frequency: "daily",
+          maxSize: "10MB",
+          rotate: 7,
+          compress: true,
+          copytruncate: false,
+          checkEverySeconds: 300,
+          resources: { requests: { cpu: "10m", memory: "8Mi" }, limits: { cpu: "100m", memory: "32Mi" } },
+        },
+      },
+      backup: {
+        image: "ops-baseline/backup:0.1.0",
+        build: { context: "images/backup", dockerfile: "images/backup/Dockerfile" },
+        resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+        schedule: "30 2 * * *",
+        retention: { keepLast: 3, keepDaily: 7, keepWeekly: 0, keepMonthly: 0 },
+        storage: "5Gi",
+        staleAfter: "26h",
+        timeout: "1h",
+        restoreDrill: { enabled: true, schedule: "0 4 * * 0" },
+      },
       // Every image here builds from Debian's packages (images/*), so dev deploys offline.
       // Debian ships no Grafana: it is off in dev, on in prod (pinned upstream image).
       monitoring: {
@@ -73,6 +98,12 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
           groupInterval: "1m",
           repeatInterval: "4h",
           receivers: { paging: {}, ticket: {}, heartbeat: {} },
+        },
+        pushgateway: {
+          image: "ops-baseline/pushgateway:1.4-bookworm",
+          build: { context: "images/pushgateway", dockerfile: "images/pushgateway/Dockerfile" },
+          resources: { requests: { cpu: "20m", memory: "16Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
+          storage: "128Mi",
         },
         grafana: {
           enabled: false,
@@ -108,7 +139,30 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
     config: {
       target: { kind: "kubernetes", namespace: "ops-baseline" },
       rules: { minReplicas: 2, allowHostPorts: false },
-      logging: { containerLogs: { driver: "json-file", maxSize: "10MB", maxFiles: 5 } },
+      logging: {
+        containerLogs: { driver: "json-file", maxSize: "10MB", maxFiles: 5 },
+        files: {
+          image: "ghcr.io/ops-baseline/logrotate:3.21-bookworm",
+          frequency: "daily",
+          maxSize: "10MB",
+          rotate: 30,
+          compress: true,
+          copytruncate: false,
+          checkEverySeconds: 300,
+          resources: { requests: { cpu: "10m", memory: "8Mi" }, limits: { cpu: "100m", memory: "32Mi" } },
+        },
+      },
+      backup: {
+        image: "ghcr.io/ops-baseline/backup:0.1.0",
+        resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "2", memory: "1Gi" } },
+        schedule: "30 2 * * *",
+        // C0Di3 runbook: daily dumps kept 30 days; plus weeks and months.
+        retention: { keepLast: 7, keepDaily: 30, keepWeekly: 8, keepMonthly: 12 },
+        storage: "100Gi",
+        staleAfter: "26h",
+        timeout: "2h",
+        restoreDrill: { enabled: true, schedule: "0 4 * * 0" },
+      },
       monitoring: {
         enabled: true,
         // RAVE runbook: 30 s scrape and evaluation intervals.
@@ -129,6 +183,11 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
           groupInterval: "5m",
           repeatInterval: "4h",
           receivers: { paging: {}, ticket: {}, heartbeat: {} },
+        },
+        pushgateway: {
+          image: "quay.io/prometheus/pushgateway:v1.9.0",
+          resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+          storage: "1Gi",
         },
         grafana: {
           enabled: true,

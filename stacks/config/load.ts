@@ -6,6 +6,7 @@ import { z } from "zod";
 import { catalogueNames } from "../../components/alerts/catalogue";
 import { unknownOverrides } from "../../components/alerts/rules";
 import { latencyThresholdProblem } from "../../components/alerts/slo";
+import { logFileProblems } from "../../components/logging/logrotate";
 import { applyEnvironmentDefaults, isPlainObject, type RawConfig } from "./defaults";
 import { ENVIRONMENTS, SECRET_LOOKING_ENV, stackConfigSchema, type EnvironmentName, type StackConfig } from "./schema";
 
@@ -197,6 +198,15 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
     }
   }
   problems.push(...alertProblems(config));
+  problems.push(...logFileProblems(config));
+  for (const name of Object.keys(config.backup.dataStores)) {
+    if (!(name in config.dataStores)) {
+      add(
+        `backup.dataStores.${name}`,
+        `names no data store; expected one of: ${Object.keys(config.dataStores).join(", ") || "(none declared)"}`,
+      );
+    }
+  }
   for (const [secret, usedAt] of [...secretUse.entries()].sort()) {
     if (!(secret in config.secrets)) {
       add(

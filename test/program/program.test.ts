@@ -221,3 +221,47 @@ test("prod: Grafana gets its admin password from a secret and Alertmanager its r
   );
   assert.ok(fromPrometheus, "Prometheus may scrape the API");
 });
+
+test("prod: backups are CronJobs that never overlap, with deadlines and history limits", async () => {
+  const run = await runProgram("prod");
+  const jobs = run.byType("kubernetes:batch/v1:CronJob").map((j) => j.inputs as any);
+  assert.deepEqual(jobs.map((j) => j.metadata.name).sort(), [
+    "postgres-backup",
+    "postgres-restore-drill",
+    "redis-backup",
+  ]);
+  for (const j of jobs) {
+    assert.equal(j.spec.concurrencyPolicy, "Forbid");
+    assert.equal(j.spec.startingDeadlineSeconds, 600);
+    assert.equal(j.spec.successfulJobsHistoryLimit, 3);
+    assert.equal(j.spec.failedJobsHistoryLimit, 3);
+    assert.equal(j.spec.jobTemplate.spec.backoffLimit, 1);
+    assert.equal(j.spec.jobTemplate.spec.activeDeadlineSeconds, 7200);
+    const pod = j.spec.jobTemplate.spec.template.spec;
+    assert.equal(pod.restartPolicy, "Never");
+    assert.equal(pod.containers[0].securityContext.runAsNonRoot, true);
+  }
+  const claim = run.one("kubernetes:core/v1:PersistentVolumeClaim", "persistentvolumeclaim-postgres-backup-backups")
+    .inputs as any;
+  assert.equal(claim.spec.resources.requests.storage, "100Gi");
+});
+
+test("dev: backups run in scheduler containers on a backup volume; the API rotates its log files", async () => {
+  const run = await runProgram("dev");
+  const backup = run.one(CONTAINER, "postgres-backup").inputs as Record<string, any>;
+  assert.deepEqual(backup.entrypoints, ["/opt/ops-baseline/bin/schedule"]);
+  assert.deepEqual(backup.command, ["30 2 * * *", "--", "/opt/ops-baseline/bin/backup-postgres"]);
+  assert.ok(
+    backup.mounts.some((m: any) => m.source === "ops-baseline-dev-postgres-backup-backups" && m.target === "/backups"),
+  );
+  const drill = run.one(CONTAINER, "postgres-restore-drill").inputs as Record<string, any>;
+  assert.ok(
+    drill.mounts.some((m: any) => m.source === "ops-baseline-dev-postgres-backup-backups" && m.readOnly === true),
+  );
+  const rotate = run.one(CONTAINER, "api-logrotate").inputs as Record<string, any>;
+  assert.ok(rotate.mounts.some((m: any) => m.source === "ops-baseline-dev-api-logs" && m.target === "/app/logs"));
+  assert.equal(rotate.user, "10001:10001");
+  for (const c of run.byType(CONTAINER)) {
+    assert.equal((c.inputs as any).logOpts["max-file"], "5", `${c.name} caps its stdout log`);
+  }
+});

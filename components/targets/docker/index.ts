@@ -4,7 +4,7 @@
 import * as path from "node:path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { ContainerSpec, ImageSpec, ScheduledJob, Workload } from "../../workloads/model";
+import type { ContainerSpec, ImageSpec, ScheduledJob, Sidecar, Workload } from "../../workloads/model";
 import { WorkloadGroup } from "../group";
 import { fillSecretTemplate } from "../secrets";
 import {
@@ -12,6 +12,7 @@ import {
   containerName,
   cpus,
   healthcheckFor,
+  healthcheckTest,
   logOptions,
   memoryMegabytes,
   mountsFor,
@@ -172,6 +173,7 @@ export class DockerTarget extends pulumi.ComponentResource {
             ),
             name: containerName(ctx, `${w.name}-${sidecar.name}`),
             restart: w.restartPolicy,
+            healthcheck: sidecarHealthcheck(sidecar),
             networksAdvanced: [{ name: network.name }],
           },
           { parent: group, provider, dependsOn: [sidecarImage.resource, containers.get(w.name)!] },
@@ -191,8 +193,11 @@ export class DockerTarget extends pulumi.ComponentResource {
         .map((v) => volumeFor(job.name, v.name, job.labels, group));
       const sharedFrom = job.volumes
         .filter((v) => v.sharedFrom)
-        .map((v) => containers.get(v.sharedFrom!.workload))
-        .filter((c): c is docker.Container => c !== undefined);
+        .flatMap((v) => [
+          containers.get(v.sharedFrom!.workload),
+          volumes.get(volumeName(ctx, v.sharedFrom!.workload, v.sharedFrom!.volume)),
+        ])
+        .filter((r): r is docker.Container | docker.Volume => r !== undefined);
       new docker.Container(
         job.name,
         {
@@ -217,6 +222,18 @@ export class DockerTarget extends pulumi.ComponentResource {
     this.endpoints = pulumi.output(endpoints);
     this.registerOutputs({ network: this.network, endpoints: this.endpoints });
   }
+}
+
+function sidecarHealthcheck(sidecar: Sidecar) {
+  const p = sidecar.health.liveness;
+  if (!p) return undefined;
+  return {
+    tests: healthcheckTest(p, []),
+    interval: `${p.periodSeconds}s`,
+    timeout: `${p.timeoutSeconds}s`,
+    retries: p.failureThreshold,
+    startPeriod: `${p.initialDelaySeconds}s`,
+  };
 }
 
 function octal(mode: number): string {

@@ -181,7 +181,7 @@ function podSpec(w: Workload, claimed: Set<string>): K8sObject {
     terminationGracePeriodSeconds: 30,
     containers: [
       containerFor(w.name, w.name, w, w.ports, w.health),
-      ...w.sidecars.map((s) => containerFor(w.name, s.name, s)),
+      ...w.sidecars.map((s) => containerFor(w.name, s.name, s, [], s.health)),
     ],
     volumes: podVolumes(w.name, [w, ...w.sidecars], claimed),
   };
@@ -255,6 +255,22 @@ export function persistentVolumeClaims(w: Workload, ctx: KubeContext): K8sObject
       apiVersion: "v1",
       kind: "PersistentVolumeClaim",
       metadata: metadata(`${w.name}-${v.name}`, ctx, w.labels),
+      spec: stripUndefined({
+        accessModes: ["ReadWriteOnce"],
+        storageClassName: ctx.storageClass,
+        resources: { requests: { storage: bytesToQuantity(v.sizeBytes) } },
+      }),
+    }));
+}
+
+/** Claims for a job's own persistent volumes (a backup destination); shared ones belong to their owner. */
+export function jobVolumeClaims(job: ScheduledJob, ctx: KubeContext): K8sObject[] {
+  return job.volumes
+    .filter((v) => v.persistent && !v.sharedFrom)
+    .map((v) => ({
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: metadata(`${job.name}-${v.name}`, ctx, job.labels),
       spec: stripUndefined({
         accessModes: ["ReadWriteOnce"],
         storageClassName: ctx.storageClass,

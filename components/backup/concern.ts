@@ -1,0 +1,136 @@
+// The backup concern: a scheduled dump of every data store, into a backup volume, with a weekly
+// restore drill for PostgreSQL. The same image and scripts (images/backup) run as CronJobs on
+// Kubernetes and under the `schedule` wrapper in a container on Docker.
+import type { StackConfig } from "../../stacks/config/schema";
+import { containerLogPolicy, standardLabels, toResources } from "../services/workloads";
+import type { ConcernOutput, ContainerSpec, ScheduledJob, VolumeSpec } from "../workloads/model";
+
+export const BACKUP_DIR = "/backups";
+export const PUSHGATEWAY = "pushgateway";
+
+function jobBase(
+  config: StackConfig,
+  name: string,
+  backupOf: string,
+): Omit<ScheduledJob, keyof ContainerSpec | "schedule"> {
+  return {
+    kind: "job",
+    name,
+    role: "backup",
+    activeDeadlineSeconds: config.backup.timeout,
+    backoffLimit: 1,
+    startingDeadlineSeconds: 600,
+    successfulJobsHistoryLimit: 3,
+    failedJobsHistoryLimit: 3,
+    connectsTo: [backupOf, PUSHGATEWAY],
+    logPolicy: containerLogPolicy(config),
+    labels: { ...standardLabels(config, name, "backup"), "ops-baseline/backup-of": backupOf },
+  };
+}
+
+function container(
+  config: StackConfig,
+  command: string[],
+  env: Record<string, string>,
+  volumes: VolumeSpec[],
+  secretEnv: ContainerSpec["secretEnv"],
+): ContainerSpec {
+  const b = config.backup;
+  return {
+    image: { ref: b.image, build: b.build },
+    command,
+    env: {
+      BACKUP_DIR,
+      KEEP_DAILY: String(b.retention.keepDaily),
+      KEEP_LAST: String(b.retention.keepLast),
+      KEEP_MONTHLY: String(b.retention.keepMonthly),
+      KEEP_WEEKLY: String(b.retention.keepWeekly),
+      MAX_AGE_SECONDS: String(b.staleAfter),
+      PUSHGATEWAY_URL: `http://${PUSHGATEWAY}:9091`,
+      ...env,
+    },
+    secretEnv,
+    files: [],
+    secretFiles: [],
+    volumes,
+    resources: toResources(b.resources),
+    securityContext: {
+      runAsUser: 999,
+      runAsGroup: 999,
+      fsGroup: 999,
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+    },
+  };
+}
+
+/** Data stores that are backed up: all of them, unless one is disabled explicitly. */
+export function backedUpStores(config: StackConfig): string[] {
+  return Object.keys(config.dataStores)
+    .filter((name) => config.backup.dataStores[name]?.enabled !== false)
+    .sort();
+}
+
+export function backupConcern(config: StackConfig): ConcernOutput {
+  const jobs: ScheduledJob[] = [];
+  for (const name of backedUpStores(config)) {
+    const store = config.dataStores[name];
+    const jobName = `${name}-backup`;
+    const volume: VolumeSpec = {
+      name: "backups",
+      mountPath: BACKUP_DIR,
+      sizeBytes: config.backup.storage,
+      persistent: true,
+      readOnly: false,
+    };
+    const scratch: VolumeSpec = {
+      name: "tmp",
+      mountPath: "/tmp",
+      sizeBytes: 64 * 1024 ** 2,
+      persistent: false,
+      readOnly: false,
+    };
+    if (store.engine === "postgresql") {
+      const options = config.backup.dataStores[name] ?? { format: "custom", jobs: 1 };
+      const pgEnv = { PGHOST: name, PGPORT: String(store.port), PGUSER: store.user, PGDATABASE: store.database };
+      const secretEnv = [{ name: "PGPASSWORD", secret: store.passwordSecret }];
+      jobs.push({
+        ...jobBase(config, jobName, name),
+        ...container(
+          config,
+          ["/opt/ops-baseline/bin/backup-postgres"],
+          { ...pgEnv, BACKUP_NAME: name, FORMAT: options.format, JOBS: String(options.jobs) },
+          [volume, scratch],
+          secretEnv,
+        ),
+        schedule: config.backup.schedule,
+      });
+      if (config.backup.restoreDrill.enabled) {
+        jobs.push({
+          ...jobBase(config, `${name}-restore-drill`, name),
+          ...container(
+            config,
+            ["/opt/ops-baseline/bin/restore-drill"],
+            { ...pgEnv, BACKUP_NAME: name },
+            [{ ...volume, readOnly: true, sharedFrom: { workload: jobName, volume: "backups" } }, scratch],
+            secretEnv,
+          ),
+          schedule: config.backup.restoreDrill.schedule,
+        });
+      }
+    } else {
+      jobs.push({
+        ...jobBase(config, jobName, name),
+        ...container(
+          config,
+          ["/opt/ops-baseline/bin/backup-redis"],
+          { REDIS_HOST: name, REDIS_PORT: String(store.port), BACKUP_NAME: name },
+          [volume, scratch],
+          store.passwordSecret ? [{ name: "REDISCLI_AUTH", secret: store.passwordSecret }] : [],
+        ),
+        schedule: config.backup.schedule,
+      });
+    }
+  }
+  return { workloads: [], jobs };
+}
