@@ -1,10 +1,13 @@
 // `npm run bench`: every benchmark of the project, one after another, printing figures.
 import { main as alertLatency } from "./alert-latency";
+import { main as backupBench } from "./backup";
 import { main as programBench } from "./program";
 
 async function run(): Promise<void> {
   await programBench();
   alertLatency();
+  const i = process.argv.indexOf("--backup-mb");
+  await backupBench(i > 0 ? Number(process.argv[i + 1]) : 1024);
 }
 
 run().catch((e) => {

@@ -27,14 +27,10 @@ fi
 export PATH="$bin_dir:$PATH"
 # preview/up/destroy/refresh run the program and its providers; fail early and plainly when the
 # toolchain could not provide them (toolchain/README.md says why, and how to add them).
-if [ "$command" != run ]; then
-  for plugin in pulumi-language-nodejs pulumi-resource-kubernetes pulumi-resource-docker; do
-    if [ ! -x "$bin_dir/$plugin" ]; then
-      echo "the Pulumi engine here lacks $plugin, which '$command' needs; see toolchain/README.md" >&2
-      bash toolchain/install.sh >/dev/null || true
-      exit 1
-    fi
-  done
+if [ "$command" != run ] && ! bash toolchain/install.sh --require-all 2>/dev/null; then
+  bash toolchain/install.sh 2>&1 | grep 'missing:' >&2 || true
+  echo "the Pulumi engine here lacks the plugins above, which '$command' needs; see toolchain/README.md" >&2
+  exit 1
 fi
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true

@@ -14,6 +14,8 @@
 #   bash toolchain/install.sh --print-bin-dir print the bin directory (exit 1 if no CLI)
 #   bash toolchain/install.sh --require-all   exit 1 unless every binary is there
 #   bash toolchain/install.sh --force         rebuild the CLI
+#   bash toolchain/install.sh --allow-download where the Pulumi download site is reachable, fetch
+#                                             missing plugins with `pulumi plugin install`
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
@@ -83,6 +85,24 @@ version=$("$bin_dir/pulumi" version)
 [ "$version" = "v$PULUMI_VERSION" ] || { log "built CLI reports $version, expected v$PULUMI_VERSION"; exit 1; }
 
 # ---- language host and providers ------------------------------------------------------------
+allow_download=0
+for arg in "$@"; do [ "$arg" = "--allow-download" ] && allow_download=1; done
+
+plugin_kind() { case "$1" in pulumi-language-*) echo language ;; *) echo resource ;; esac; }
+plugin_name() { echo "$1" | sed -E 's/^pulumi-(language|resource)-//'; }
+
+# A plugin the CLI already has in its own plugin directory (~/.pulumi/plugins).
+installed_plugin() {
+  "$bin_dir/pulumi" plugin ls --json 2>/dev/null |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const l=JSON.parse(s||"[]");process.exit(l.some(p=>p.kind===process.argv[1]&&p.name===process.argv[2]&&p.version===process.argv[3])?0:1)})' \
+      "$(plugin_kind "$1")" "$(plugin_name "$1")" "$2"
+}
+
+# Where the Pulumi download site is reachable (e.g. GitHub's runners), fetch the released plugin.
+download_plugin() {
+  "$bin_dir/pulumi" plugin install "$(plugin_kind "$1")" "$(plugin_name "$1")" "v$2" >&2
+}
+
 # Found on PATH or in the cache (put there by hand, e.g. from a machine that can reach the Pulumi
 # download site); the Go module proxy answers 403 for their modules, so they are not built here.
 missing=()
@@ -97,6 +117,10 @@ for spec in "pulumi-language-nodejs:$PULUMI_VERSION:$LANGUAGE_HOST_MODULE" \
   elif found=$(command -v "$name" 2>/dev/null) && [ -n "$found" ] && [ "$found" != "$bin_dir/$name" ]; then
     ln -sf "$found" "$bin_dir/$name"
     log "$name: using $found"
+  elif installed_plugin "$name" "$want"; then
+    log "$name v$want: installed in the CLI's plugin directory"
+  elif [ "$allow_download" = 1 ] && download_plugin "$name" "$want"; then
+    log "$name v$want: downloaded by pulumi plugin install"
   else
     rm -f "$bin_dir/$name"
     missing+=("$name v$want ($module: not served by the Go module proxy)")
@@ -107,6 +131,6 @@ log "bin directory: $bin_dir (add it to PATH; scripts/pulumi.sh does)"
 if [ ${#missing[@]} -gt 0 ]; then
   for m in "${missing[@]}"; do log "missing: $m"; done
   log "place the binary at $cache/<name>-<version>/<name> to use it; see toolchain/README.md"
-  [ "$mode" = "--require-all" ] && exit 1
+  for arg in "$@"; do [ "$arg" = "--require-all" ] && exit 1; done
 fi
 log "done in $(($(date +%s) - started)) s"

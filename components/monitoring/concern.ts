@@ -33,7 +33,6 @@ function monitoringWorkload(
     kind: "workload",
     name,
     role: "monitoring",
-    stateful: false,
     image: { ref: part.image, build: part.build },
     command: undefined,
     args: [],
@@ -52,6 +51,8 @@ function monitoringWorkload(
     },
     replicas: 1,
     restartPolicy: config.environment === "dev" ? "unless-stopped" : "always",
+    // Those that keep data (TSDB, silences, dashboards' state) run as StatefulSets with claims.
+    stateful: (fields.volumes ?? []).some((v) => v.persistent),
     health: {},
     dependsOn: [],
     connectsTo: [],

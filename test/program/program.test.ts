@@ -206,14 +206,14 @@ test("dev: monitoring fits the RAVE safe-mode envelope and is built from Debian 
 
 test("prod: Grafana gets its admin password from a secret and Alertmanager its receiver URLs", async () => {
   const run = await runProgram("prod");
-  const grafana = (run.one(K8S.deployment, "deployment-grafana").inputs as any).spec.template.spec.containers[0];
+  const grafana = (run.one(K8S.statefulSet, "statefulset-grafana").inputs as any).spec.template.spec.containers[0];
   const admin = grafana.env.find((e: any) => e.name === "GF_SECURITY_ADMIN_PASSWORD");
   assert.deepEqual(admin.valueFrom, { secretKeyRef: { name: "grafana-env", key: "grafanaAdminPassword" } });
   assert.equal(grafana.env.find((e: any) => e.name === "GF_AUTH_ANONYMOUS_ENABLED").value, "false");
   const amSecret = run.one("kubernetes:core/v1:Secret", "alertmanager-secret-files").inputs as any;
   const file = unwrap(amSecret.stringData)["etc_alertmanager_alertmanager.yml"];
   assert.match(file, /url: test-secret:secrets\.pagingWebhookUrl/);
-  const prom = (run.one(K8S.deployment, "deployment-prometheus").inputs as any).spec.template;
+  const prom = (run.one(K8S.statefulSet, "statefulset-prometheus").inputs as any).spec.template;
   assert.match(prom.metadata.annotations["ops-baseline/config-sha256"], /^[0-9a-f]{64}$/);
   const netpol = run.one(K8S.netpol, "networkpolicy-api").inputs as any;
   const fromPrometheus = netpol.spec.ingress.some((r: any) =>
