@@ -116,3 +116,16 @@ test("annotation templates render like Prometheus for $labels", () => {
     "api on x:1",
   );
 });
+
+test("every job the alerts expect has a scrape configuration, and every scrape job is known to the alerts", () => {
+  for (const stack of STACKS) {
+    const plan = planEnvironment(loadRepoStack(stack));
+    const doc = parseYaml(plan.monitoring!.prometheusConfig) as { scrape_configs: Array<{ job_name: string }> };
+    const scraped = doc.scrape_configs
+      .map((c) => c.job_name)
+      .filter((j) => j !== "blackbox")
+      .sort();
+    const ctx = planContext(stack);
+    assert.deepEqual(scraped, [...ctx.serviceJobs, ...ctx.infraJobs].sort(), stack);
+  }
+});

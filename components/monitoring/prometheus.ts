@@ -61,6 +61,8 @@ export function probeTargets(workloads: Workload[]): Array<{ service: string; ur
 
 export function renderPrometheusConfig(input: PrometheusRenderInput): string {
   const scrapeConfigs: unknown[] = [
+    // Prometheus scrapes itself on localhost; it is not among the workloads it renders for.
+    { job_name: "prometheus", static_configs: [{ targets: ["localhost:9090"] }] },
     ...scrapeTargets(input.workloads).map((t) => ({
       job_name: t.job,
       ...(t.honorLabels ? { honor_labels: true } : {}),

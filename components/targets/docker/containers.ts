@@ -186,3 +186,70 @@ function listContext(contextDir: string): string[] {
   };
   return (roots.length > 0 ? roots : [contextDir]).flatMap(walk);
 }
+
+/** Everything about one container that does not involve a secret value, target-neutral data. */
+export interface ContainerRunSpec {
+  image: string;
+  /** Kubernetes semantics: `command` replaces the image's entrypoint, `args` its CMD. */
+  entrypoint?: string[];
+  args?: string[];
+  workingDir?: string;
+  env: string[];
+  secretEnv: ContainerSpec["secretEnv"];
+  files: Array<{ path: string; content: string; mode: number }>;
+  /** Templates with `${secret:<name>}`; uploaded files belong to root, so they stay world-readable. */
+  secretFiles: Array<{ path: string; template: string; mode: number }>;
+  user?: string;
+  readOnly: boolean;
+  memoryMegabytes: number;
+  cpus: string;
+  logOptions: Record<string, string>;
+  mounts: MountSetting[];
+  labels: Record<string, string>;
+}
+
+export function containerRunSpec(
+  ctx: DockerContext,
+  owner: string,
+  spec: ContainerSpec & { logPolicy: Workload["logPolicy"] },
+  buildDigest: string | undefined,
+  labels: Record<string, string>,
+): ContainerRunSpec {
+  return {
+    image: spec.image.ref,
+    entrypoint: spec.command,
+    args: spec.args,
+    workingDir: spec.workingDir,
+    env: plainEnv(spec),
+    secretEnv: spec.secretEnv,
+    files: spec.files.map((f) => ({ path: f.path, content: f.content, mode: f.mode })),
+    secretFiles: spec.secretFiles.map((f) => ({ path: f.path, template: f.template, mode: f.mode | 0o444 })),
+    user: userFor(spec),
+    // Docker refuses to copy files into a read-only root before start, so a container that
+    // receives files keeps a writable root here (it still runs as its non-root user with every
+    // capability dropped); Kubernetes mounts the same files into a read-only root.
+    readOnly: spec.securityContext.readOnlyRootFilesystem && spec.files.length === 0 && spec.secretFiles.length === 0,
+    memoryMegabytes: memoryMegabytes(spec),
+    cpus: cpus(spec),
+    logOptions: logOptions(spec),
+    mounts: mountsFor(ctx, owner, spec),
+    labels: {
+      ...labels,
+      ...(buildDigest ? { "ops-baseline/build-context-sha256": buildDigest } : {}),
+      "ops-baseline/secret-env": spec.secretEnv.map((s) => s.name).join(","),
+    },
+  };
+}
+
+/** `NAME=value` entries for secret environment variables; throws naming a secret that is not set. */
+export function secretEnvEntries(
+  owner: string,
+  secretEnv: ContainerSpec["secretEnv"],
+  secrets: Record<string, string>,
+): string[] {
+  return secretEnv.map((s) => {
+    const value = secrets[s.secret];
+    if (value === undefined) throw new Error(`${owner}: secret "${s.secret}" is not set`);
+    return `${s.name}=${value}`;
+  });
+}

@@ -10,16 +10,12 @@ import { fillSecretTemplate } from "../secrets";
 import {
   buildContextDigest,
   containerName,
-  cpus,
+  containerRunSpec,
   healthcheckFor,
   healthcheckTest,
-  logOptions,
-  memoryMegabytes,
-  mountsFor,
-  plainEnv,
   podsAlias,
   scheduledCommand,
-  userFor,
+  secretEnvEntries,
   volumeName,
   type DockerContext,
 } from "./containers";
@@ -259,59 +255,41 @@ function containerSettings(
   buildDigest: string | undefined,
   labels: Record<string, string>,
 ) {
-  const secretEnvNames = spec.secretEnv.map((s) => s.name);
+  const run = containerRunSpec(ctx, owner, spec, buildDigest, labels);
   const envs: pulumi.Input<string[]> =
-    spec.secretEnv.length === 0
-      ? plainEnv(spec)
-      : pulumi.secret(
-          secrets.apply((all) => [
-            ...plainEnv(spec),
-            ...spec.secretEnv.map((s) => {
-              const value = all[s.secret];
-              if (value === undefined) throw new Error(`${owner}: secret "${s.secret}" is not set`);
-              return `${s.name}=${value}`;
-            }),
-          ]),
-        );
+    run.secretEnv.length === 0
+      ? run.env
+      : pulumi.secret(secrets.apply((all) => [...run.env, ...secretEnvEntries(owner, run.secretEnv, all)]));
   const uploads: pulumi.Input<docker.types.input.ContainerUpload>[] = [
-    ...spec.files.map((f) => ({ file: f.path, content: f.content, permissions: octal(f.mode) })),
-    // Uploaded files belong to root; the container's non-root user must still read them.
-    ...spec.secretFiles.map((f) => ({
+    ...run.files.map((f) => ({ file: f.path, content: f.content, permissions: octal(f.mode) })),
+    ...run.secretFiles.map((f) => ({
       file: f.path,
       content: pulumi.secret(secrets.apply((all) => fillSecretTemplate(f.template, all, `${owner}: ${f.path}`))),
-      permissions: octal(f.mode | 0o444),
+      permissions: octal(f.mode),
     })),
   ];
   return {
-    image: spec.image.ref,
-    // Kubernetes semantics: `command` replaces the image's entrypoint, `args` its CMD.
-    entrypoints: spec.command,
-    command: spec.args,
-    workingDir: spec.workingDir,
+    image: run.image,
+    entrypoints: run.entrypoint,
+    command: run.args,
+    workingDir: run.workingDir,
     envs,
     uploads,
-    user: userFor(spec),
-    // Docker refuses to copy files into a read-only root before start, so a container that
-    // receives files keeps a writable root here (it still runs as its non-root user with every
-    // capability dropped); Kubernetes mounts the same files into a read-only root.
-    readOnly: spec.securityContext.readOnlyRootFilesystem && spec.files.length === 0 && spec.secretFiles.length === 0,
-    memory: memoryMegabytes(spec),
-    memorySwap: memoryMegabytes(spec),
-    cpus: cpus(spec),
+    user: run.user,
+    readOnly: run.readOnly,
+    memory: run.memoryMegabytes,
+    memorySwap: run.memoryMegabytes,
+    cpus: run.cpus,
     capabilities: { drops: ["ALL"] },
     securityOpts: ["no-new-privileges:true"],
     logDriver: "json-file",
-    logOpts: logOptions(spec),
-    mounts: mountsFor(ctx, owner, spec).map((m) =>
+    logOpts: run.logOptions,
+    mounts: run.mounts.map((m) =>
       m.type === "tmpfs"
         ? { target: m.target, type: "tmpfs", tmpfsOptions: { sizeBytes: m.tmpfsSizeBytes, mode: 0o1777 } }
         : { target: m.target, type: "volume", source: m.source, readOnly: m.readOnly },
     ),
-    labels: labelList({
-      ...labels,
-      ...(buildDigest ? { "ops-baseline/build-context-sha256": buildDigest } : {}),
-      "ops-baseline/secret-env": secretEnvNames.join(","),
-    }),
+    labels: labelList(run.labels),
     destroyGraceSeconds: 30,
     init: true,
   };

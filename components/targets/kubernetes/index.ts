@@ -8,7 +8,6 @@ import { fillSecretTemplate } from "../secrets";
 import {
   cronJob,
   filesConfigMap,
-  jobVolumeClaims,
   metadataFor,
   networkPolicies,
   persistentVolumeClaims,
@@ -98,7 +97,8 @@ export class KubernetesTarget extends pulumi.ComponentResource {
     for (const job of args.jobs) {
       const group = new WorkloadGroup("job", job.role, job.name, { parent: this });
       const config = registerConfig(job.name, [job], ctx, job.labels, args.secrets, childOpts(group));
-      for (const claim of jobVolumeClaims(job, ctx)) register(claim, { ...childOpts(group), retainOnDelete: true });
+      for (const claim of persistentVolumeClaims(job, ctx))
+        register(claim, { ...childOpts(group), retainOnDelete: true });
       register(cronJob(job, ctx), childOpts(group, config));
       group.complete();
     }

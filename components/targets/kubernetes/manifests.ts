@@ -246,31 +246,18 @@ export function workloadController(w: Workload, ctx: KubeContext): K8sObject {
   };
 }
 
-/** Claims for persistent volumes of Deployments (StatefulSets use claim templates). */
-export function persistentVolumeClaims(w: Workload, ctx: KubeContext): K8sObject[] {
-  if (w.stateful) return [];
-  return w.volumes
+/**
+ * Claims for the persistent volumes a Deployment or a job owns (StatefulSets use claim
+ * templates instead; a volume shared from another owner is that owner's claim).
+ */
+export function persistentVolumeClaims(owner: Workload | ScheduledJob, ctx: KubeContext): K8sObject[] {
+  if (owner.kind === "workload" && owner.stateful) return [];
+  return owner.volumes
     .filter((v) => v.persistent && !v.sharedFrom)
     .map((v) => ({
       apiVersion: "v1",
       kind: "PersistentVolumeClaim",
-      metadata: metadata(`${w.name}-${v.name}`, ctx, w.labels),
-      spec: stripUndefined({
-        accessModes: ["ReadWriteOnce"],
-        storageClassName: ctx.storageClass,
-        resources: { requests: { storage: bytesToQuantity(v.sizeBytes) } },
-      }),
-    }));
-}
-
-/** Claims for a job's own persistent volumes (a backup destination); shared ones belong to their owner. */
-export function jobVolumeClaims(job: ScheduledJob, ctx: KubeContext): K8sObject[] {
-  return job.volumes
-    .filter((v) => v.persistent && !v.sharedFrom)
-    .map((v) => ({
-      apiVersion: "v1",
-      kind: "PersistentVolumeClaim",
-      metadata: metadata(`${job.name}-${v.name}`, ctx, job.labels),
+      metadata: metadata(`${owner.name}-${v.name}`, ctx, owner.labels),
       spec: stripUndefined({
         accessModes: ["ReadWriteOnce"],
         storageClassName: ctx.storageClass,
