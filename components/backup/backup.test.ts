@@ -68,3 +68,34 @@ test("disabling a data store's backup must be explicit, and must name a data sto
     (e: unknown) => e instanceof ConfigError && /backup\.dataStores\.mysql: names no data store/.test(e.message),
   );
 });
+
+test("volume archives name a persistent volume of a service", () => {
+  const dev = planEnvironment(loadRepoStack("dev"));
+  const archive = dev.jobs.find((j) => j.name === "api-logs-archive");
+  assert.ok(archive, "dev archives the API's logs volume");
+  assert.deepEqual(
+    archive.volumes.find((v) => v.mountPath === "/source"),
+    {
+      name: "source",
+      mountPath: "/source",
+      sizeBytes: 0,
+      persistent: true,
+      readOnly: true,
+      sharedFrom: { workload: "api", volume: "logs" },
+    },
+  );
+  const doc = parseYaml(readStackFileText("dev"));
+  doc.config["ops-baseline:backup"] = {
+    volumes: [
+      { service: "api", volume: "cache" },
+      { service: "web", volume: "logs" },
+    ],
+  };
+  assert.throws(
+    () => loadStackConfig(stackFileInputFromText("dev", stringify(doc))),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /backup\.volumes\.0\.volume: is not a persistent volume of api; expected one of: logs/.test(e.message) &&
+      /backup\.volumes\.1\.service: names no service/.test(e.message),
+  );
+});

@@ -132,5 +132,49 @@ export function backupConcern(config: StackConfig): ConcernOutput {
       });
     }
   }
+  for (const { service, volume } of config.backup.volumes) {
+    const name = `${service}-${volume}`;
+    const jobName = `${name}-archive`;
+    // The archive runs as the service's own user, so it reads every file the service wrote.
+    const owner = config.services[service]?.security;
+    const securityContext = {
+      runAsUser: owner?.runAsUser ?? 999,
+      runAsGroup: owner?.runAsGroup ?? 999,
+      fsGroup: owner?.fsGroup ?? owner?.runAsGroup ?? 999,
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+    };
+    jobs.push({
+      ...jobBase(config, jobName, service),
+      ...container(
+        config,
+        ["/opt/ops-baseline/bin/backup-volume"],
+        { BACKUP_NAME: name, SOURCE_DIR: "/source" },
+        [
+          {
+            name: "backups",
+            mountPath: BACKUP_DIR,
+            sizeBytes: config.backup.storage,
+            persistent: true,
+            readOnly: false,
+          },
+          {
+            name: "source",
+            mountPath: "/source",
+            sizeBytes: 0,
+            persistent: true,
+            readOnly: true,
+            sharedFrom: { workload: service, volume },
+          },
+          { name: "tmp", mountPath: "/tmp", sizeBytes: 64 * 1024 ** 2, persistent: false, readOnly: false },
+        ],
+        [],
+      ),
+      securityContext,
+      // A volume archive needs no network: it reads the mounted volume and pushes its metrics.
+      connectsTo: [PUSHGATEWAY],
+      schedule: config.backup.schedule,
+    });
+  }
   return { workloads: [], jobs };
 }

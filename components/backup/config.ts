@@ -39,6 +39,8 @@ export const backupConfigSchema = z.strictObject({
   /** A run that takes longer is killed and counts as failed. */
   timeout: duration(),
   restoreDrill: z.strictObject({ enabled: z.boolean(), schedule: cronExpression() }),
+  /** Persistent volumes of services archived as tarballs on the same schedule and retention. */
+  volumes: z.array(z.strictObject({ service: name(), volume: name() })).default([]),
   /** Per data store; every data store is backed up unless it is listed here with enabled: false. */
   dataStores: z.record(name(), dataStoreBackupSchema).default({}),
 });

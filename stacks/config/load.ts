@@ -199,6 +199,18 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
   }
   problems.push(...alertProblems(config));
   problems.push(...logFileProblems(config));
+  config.backup.volumes.forEach(({ service, volume }, i) => {
+    const svc = config.services[service];
+    const at = `backup.volumes.${i}`;
+    if (!svc) add(`${at}.service`, `names no service; expected one of: ${Object.keys(config.services).join(", ")}`);
+    else if (!svc.volumes.some((v) => v.name === volume && v.persistent)) {
+      const persistent = svc.volumes.filter((v) => v.persistent).map((v) => v.name);
+      add(
+        `${at}.volume`,
+        `is not a persistent volume of ${service}; expected one of: ${persistent.join(", ") || "(none)"}`,
+      );
+    }
+  });
   for (const name of Object.keys(config.backup.dataStores)) {
     if (!(name in config.dataStores)) {
       add(

@@ -263,6 +263,16 @@ test("a backup runs inside its container and its metrics reach Prometheus", asyn
     docker(["exec", containerName(ctx, "postgres-backup"), "ls", "/backups"]),
     /postgres-\d{8}T\d{6}Z\.dump/,
   );
+  const archive = spawnSync(
+    "docker",
+    ["exec", containerName(ctx, "api-logs-archive"), "/opt/ops-baseline/bin/backup-volume"],
+    { encoding: "utf8" },
+  );
+  assert.equal(archive.status, 0, archive.stderr);
+  assert.match(
+    docker(["exec", containerName(ctx, "api-logs-archive"), "ls", "/backups"]),
+    /api-logs-\d{8}T\d{6}Z\.tar\.gz/,
+  );
   await poll("backup metrics in Prometheus", 60, async () => {
     const r = await promQuery('backup_last_attempt_success{backup="postgres"} == 1');
     return r.length > 0 ? r : undefined;
