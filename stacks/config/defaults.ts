@@ -17,12 +17,22 @@ const probeTimings = {
 
 const exporterResources = { requests: { cpu: "20m", memory: "16Mi" }, limits: { cpu: "200m", memory: "64Mi" } };
 
-/** An exporter built from Debian's package of the same name (images/<name>). */
+/** An image built from one of Debian's Prometheus packages (images/debian-package). */
+function debianPackageImage(image: string, pkg: string, dataDir?: string) {
+  return {
+    image,
+    build: {
+      context: "images/debian-package",
+      dockerfile: "images/debian-package/Dockerfile",
+      args: dataDir ? { PACKAGE: pkg, DATA_DIR: dataDir } : { PACKAGE: pkg },
+    },
+  };
+}
+
 function debianExporter(name: string, version: string) {
   return {
     enabled: true,
-    image: `ops-baseline/${name}:${version}-bookworm`,
-    build: { context: `images/${name}`, dockerfile: `images/${name}/Dockerfile` },
+    ...debianPackageImage(`ops-baseline/${name}:${version}-bookworm`, `prometheus-${name}`),
     resources: exporterResources,
   };
 }
@@ -79,8 +89,7 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
         scrapeInterval: "10s",
         evaluationInterval: "10s",
         prometheus: {
-          image: "ops-baseline/prometheus:2.42-bookworm",
-          build: { context: "images/prometheus", dockerfile: "images/prometheus/Dockerfile" },
+          ...debianPackageImage("ops-baseline/prometheus:2.42-bookworm", "prometheus", "/prometheus"),
           // RAVE safe-mode envelope: Prometheus 256 MB.
           resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
           retentionTime: "7d",
@@ -89,8 +98,7 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
           hostPort: 9090,
         },
         alertmanager: {
-          image: "ops-baseline/alertmanager:0.25-bookworm",
-          build: { context: "images/alertmanager", dockerfile: "images/alertmanager/Dockerfile" },
+          ...debianPackageImage("ops-baseline/alertmanager:0.25-bookworm", "prometheus-alertmanager", "/alertmanager"),
           resources: { requests: { cpu: "50m", memory: "32Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
           storage: "256Mi",
           hostPort: 9093,
@@ -100,8 +108,7 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
           receivers: { paging: {}, ticket: {}, heartbeat: {} },
         },
         pushgateway: {
-          image: "ops-baseline/pushgateway:1.4-bookworm",
-          build: { context: "images/pushgateway", dockerfile: "images/pushgateway/Dockerfile" },
+          ...debianPackageImage("ops-baseline/pushgateway:1.4-bookworm", "prometheus-pushgateway", "/data"),
           resources: { requests: { cpu: "20m", memory: "16Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
           storage: "128Mi",
         },

@@ -180,6 +180,7 @@ before(async () => {
         "-q",
         "-t",
         image.ref,
+        ...Object.entries(image.build.args ?? {}).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]),
         "-f",
         path.join(REPO_ROOT, image.build.dockerfile),
         path.join(REPO_ROOT, image.build.context),

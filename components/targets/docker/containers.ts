@@ -143,8 +143,14 @@ export function scheduledCommand(job: ScheduledJob, scheduler: string[]): string
  * A digest of what a local image is built from, as a container label: a change to the build
  * context replaces the containers, although the image tag stays the same.
  */
-export function buildContextDigest(repoRoot: string, context: string, dockerfile: string): string {
+export function buildContextDigest(
+  repoRoot: string,
+  context: string,
+  dockerfile: string,
+  args: Record<string, string> = {},
+): string {
   const hash = crypto.createHash("sha256");
+  hash.update(JSON.stringify(Object.entries(args).sort(([a], [b]) => a.localeCompare(b))));
   const contextDir = path.resolve(repoRoot, context);
   const files = [path.resolve(repoRoot, dockerfile), ...listContext(contextDir)];
   for (const file of [...new Set(files)].sort()) {

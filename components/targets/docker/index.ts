@@ -80,7 +80,7 @@ export class DockerTarget extends pulumi.ComponentResource {
               },
               { parent: this, provider },
             ),
-            digest: buildContextDigest(args.repoRoot, image.build.context, image.build.dockerfile),
+            digest: buildContextDigest(args.repoRoot, image.build.context, image.build.dockerfile, image.build.args),
           }
         : {
             resource: new docker.RemoteImage(
