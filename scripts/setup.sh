@@ -44,6 +44,8 @@ if [[ "$skip" != *" toolchain "* ]]; then
   bash toolchain/install.sh
 fi
 
+[[ "$skip" == *" observability "* ]] || { step "Prometheus, Alertmanager, node_exporter, Loki, Promtail (toolchain/observability.sh)"; bash toolchain/observability.sh; }
+
 if [[ "$skip" != *" docker "* ]]; then
   step "Docker engine and base image"
   bash scripts/docker-engine.sh

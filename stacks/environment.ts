@@ -55,6 +55,7 @@ export class Environment extends pulumi.ComponentResource {
           renderYamlToDirectory: config.target.renderYamlToDirectory,
           workloads: plan.workloads,
           jobs: plan.jobs,
+          extraObjects: plan.kubernetesObjects,
           secrets,
         },
         { parent: this },

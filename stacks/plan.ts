@@ -2,7 +2,9 @@
 // to a target, and the tests and golden files read it directly.
 import type { RuleFile } from "../components/alerts/rules";
 import { backupConcern } from "../components/backup/concern";
+import { logStoreConcern } from "../components/logging/loki";
 import { applyLogging } from "../components/logging/logrotate";
+import type { K8sObject } from "../components/targets/kubernetes/manifests";
 import { monitoringConcern } from "../components/monitoring/concern";
 import { serviceWorkloads } from "../components/services/workloads";
 import { mergeConcerns, type ConcernOutput } from "../components/workloads/model";
@@ -12,16 +14,21 @@ export interface EnvironmentPlan extends ConcernOutput {
   config: StackConfig;
   /** Rendered monitoring configuration, for golden files and the real-tool tests. */
   monitoring?: { prometheusConfig: string; alertmanagerConfig: string; ruleFiles: RuleFile[] };
+  /** Objects the Kubernetes target registers as they are (the log collector's DaemonSet). */
+  kubernetesObjects: K8sObject[];
 }
 
 export function planEnvironment(config: StackConfig): EnvironmentPlan {
   const services = applyLogging(config, serviceWorkloads(config));
   const backup = backupConcern(config);
-  if (!config.monitoring.enabled) return { config, ...mergeConcerns(services, backup) };
-  const monitoring = monitoringConcern(config, services.workloads);
+  const logs = logStoreConcern(config);
+  const kubernetesObjects = logs.kubernetesObjects;
+  if (!config.monitoring.enabled) return { config, ...mergeConcerns(services, backup, logs), kubernetesObjects };
+  const monitoring = monitoringConcern(config, [...services.workloads, ...logs.workloads]);
   return {
     config,
-    ...mergeConcerns(services, backup, monitoring),
+    ...mergeConcerns(services, backup, logs, monitoring),
+    kubernetesObjects,
     monitoring: {
       prometheusConfig: monitoring.prometheusConfig,
       alertmanagerConfig: monitoring.alertmanagerConfig,

@@ -1,7 +1,43 @@
-// The logging part of the stack file: caps on every container's stdout/stderr, and rotation of
-// the log files that services write themselves.
+// The logging part of the stack file: caps on every container's stdout/stderr, rotation of
+// the log files that services write themselves, and the searchable log store (Loki) with its
+// collector (Promtail).
 import { z } from "zod";
-import { cpu, size } from "../../stacks/config/fields";
+import { cpu, duration, pinnedImage, port, size } from "../../stacks/config/fields";
+
+const resourcesSchema = z.strictObject({
+  requests: z.strictObject({ cpu: cpu(), memory: size() }),
+  limits: z.strictObject({ cpu: cpu(), memory: size() }),
+});
+
+const buildSchema = z.strictObject({
+  context: z.string().min(1),
+  dockerfile: z.string().min(1),
+  args: z.record(z.string(), z.string()).default({}),
+});
+
+const DAY = 24 * 3600;
+
+/** Loki with its compactor deleting chunks older than `retention`, and a collector feeding it. */
+export const logStoreSchema = z.strictObject({
+  enabled: z.boolean(),
+  image: pinnedImage(),
+  build: buildSchema.optional(),
+  resources: resourcesSchema,
+  storage: size(),
+  hostPort: port().optional(),
+  /** Lines older than this are deleted by Loki's compactor (RTAP: 7 days dev, 30 days prod). */
+  retention: duration().refine((s) => s >= DAY && s % DAY === 0, {
+    message: "must be a whole number of days (Loki's index period is 24h), e.g. 7d or 720h",
+  }),
+  /** Collects every container's stdout/stderr with its service and environment labels. */
+  collector: z.strictObject({ image: pinnedImage(), build: buildSchema.optional(), resources: resourcesSchema }),
+  /** Log-pattern alert: a line matching `pattern` (RE2) in any service pages a ticket. */
+  alert: z.strictObject({
+    pattern: z.string().min(1),
+    window: duration(),
+  }),
+});
+export type LogStoreConfig = z.output<typeof logStoreSchema>;
 
 export const loggingConfigSchema = z.strictObject({
   /** Cap on every container's stdout/stderr (Docker log driver options; kubelet on Kubernetes). */
@@ -30,5 +66,6 @@ export const loggingConfigSchema = z.strictObject({
       limits: z.strictObject({ cpu: cpu(), memory: size() }),
     }),
   }),
+  store: logStoreSchema,
 });
 export type LoggingConfig = z.output<typeof loggingConfigSchema>;

@@ -210,6 +210,8 @@ export function monitoringConcern(
     metrics: [{ port: "web", path: "/metrics", job: "pushgateway", honorLabels: true }],
   });
 
+  // The log store (components/logging/loki.ts), when the stack has one: a Grafana datasource.
+  const logStore = others.find((w) => w.role === "logging" && w.name === "loki");
   const grafana: Workload[] = [];
   if (m.grafana.enabled) {
     grafana.push(
@@ -229,6 +231,7 @@ export function monitoringConcern(
         files: renderGrafanaFiles(
           services,
           Object.entries(config.dataStores).map(([name, s]) => ({ name, engine: s.engine })),
+          logStore ? `http://${logStore.name}:${logStore.ports[0].containerPort}` : undefined,
         ).map((f): FileSpec => ({ ...f, mode: 0o444 })),
         volumes: [
           {
@@ -251,7 +254,7 @@ export function monitoringConcern(
           readiness: httpProbe("/api/health", "http", 10),
         },
         metrics: [{ port: "http", path: "/metrics", job: "grafana" }],
-        connectsTo: ["prometheus"],
+        connectsTo: ["prometheus", ...(logStore ? [logStore.name] : [])],
       }),
     );
   }

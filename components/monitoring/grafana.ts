@@ -126,6 +126,8 @@ export function overviewDashboard(): Record<string, unknown> {
 export function renderGrafanaFiles(
   workloads: Workload[],
   dataStores: Array<{ name: string; engine: "postgresql" | "redis" }>,
+  /** URL of the Loki log store, provisioned as a second datasource. */
+  lokiUrl?: string,
 ) {
   const dashboards: Array<[string, Record<string, unknown>]> = [
     ["overview.json", overviewDashboard()],
@@ -155,6 +157,19 @@ export function renderGrafanaFiles(
             isDefault: true,
             editable: false,
           },
+          ...(lokiUrl
+            ? [
+                {
+                  name: "Loki",
+                  uid: "loki",
+                  type: "loki",
+                  access: "proxy",
+                  url: lokiUrl,
+                  isDefault: false,
+                  editable: false,
+                },
+              ]
+            : []),
         ],
       }),
     },

@@ -66,6 +66,8 @@ export interface VolumeSpec {
   readOnly: boolean;
   /** Another workload's volume mounted here (e.g. a backup job reading a data volume). */
   sharedFrom?: { workload: string; volume: string };
+  /** A path of the Docker host bind-mounted here (the log collector's Docker socket); Docker only. */
+  hostPath?: string;
 }
 
 export interface FileSpec {

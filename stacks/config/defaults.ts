@@ -3,6 +3,7 @@
 // and every default is visible here rather than scattered through code.
 //
 // `serviceDefaults` and `dataStoreDefaults` are merged under every service and data store.
+import { goBinaryImage, UPSTREAM_IMAGES, VERSIONS } from "../../components/monitoring/versions";
 import type { EnvironmentName } from "./schema";
 
 export type RawConfig = Record<string, unknown>;
@@ -14,6 +15,9 @@ const probeTimings = {
   // start-period 40s in the runbook: 8 tries 5s apart before liveness takes over.
   startup: { period: "5s", timeout: "3s", failureThreshold: 8, initialDelay: "0s" },
 };
+
+/** Log-pattern alert of the log store: a crash or fatal line in any service opens a ticket. */
+const logAlert = { pattern: "(?i)(panic|fatal|out of memory)", window: "5m" };
 
 const exporterResources = { requests: { cpu: "20m", memory: "16Mi" }, limits: { cpu: "200m", memory: "64Mi" } };
 
@@ -68,6 +72,20 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
           checkEverySeconds: 300,
           resources: { requests: { cpu: "10m", memory: "8Mi" }, limits: { cpu: "100m", memory: "32Mi" } },
         },
+        // RTAP runbook: log aggregation on 3100, 7 days kept in dev.
+        store: {
+          enabled: true,
+          ...goBinaryImage("loki", VERSIONS.loki, "loki", "/loki", 10001),
+          resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+          storage: "2Gi",
+          hostPort: 3100,
+          retention: "7d",
+          collector: {
+            ...goBinaryImage("promtail", VERSIONS.loki, "promtail"),
+            resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+          },
+          alert: logAlert,
+        },
       },
       backup: {
         image: "ops-baseline/backup:0.1.0",
@@ -80,8 +98,11 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
         timeout: "1h",
         restoreDrill: { enabled: true, schedule: "0 4 * * 0" },
       },
-      // Every image here builds from Debian's packages (images/*), so dev deploys offline.
-      // Debian ships no Grafana: it is off in dev, on in prod (pinned upstream image).
+      // Every image here builds locally, so dev deploys offline: Prometheus, Alertmanager and
+      // node_exporter from the Go module proxy at prod's versions (components/monitoring/versions.ts);
+      // the Pushgateway and the PostgreSQL, Redis and blackbox exporters from Debian's packages (the
+      // proxy does not serve them). Grafana can be had neither way here (no Debian package, the
+      // proxy refuses its module): it is off in dev, on in prod (pinned upstream image).
       monitoring: {
         enabled: true,
         // Worst case from a dead service to the page: 10s scrape + 10s evaluation + 30s `for`
@@ -89,7 +110,7 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
         scrapeInterval: "10s",
         evaluationInterval: "10s",
         prometheus: {
-          ...debianPackageImage("ops-baseline/prometheus:2.42-bookworm", "prometheus", "/prometheus"),
+          ...goBinaryImage("prometheus", VERSIONS.prometheus, "prometheus", "/prometheus"),
           // RAVE safe-mode envelope: Prometheus 256 MB.
           resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
           retentionTime: "7d",
@@ -98,7 +119,7 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
           hostPort: 9090,
         },
         alertmanager: {
-          ...debianPackageImage("ops-baseline/alertmanager:0.25-bookworm", "prometheus-alertmanager", "/alertmanager"),
+          ...goBinaryImage("alertmanager", VERSIONS.alertmanager, "alertmanager", "/alertmanager"),
           resources: { requests: { cpu: "50m", memory: "32Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
           storage: "256Mi",
           hostPort: 9093,
@@ -114,7 +135,7 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
         },
         grafana: {
           enabled: false,
-          image: "docker.io/grafana/grafana-oss:11.2.2",
+          image: UPSTREAM_IMAGES.grafana,
           // RAVE safe-mode envelope: Grafana 128 MB.
           resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
           adminPasswordSecret: "grafanaAdminPassword",
@@ -122,7 +143,11 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
           hostPort: 3001,
         },
         exporters: {
-          node: debianExporter("node-exporter", "1.5"),
+          node: {
+            enabled: true,
+            ...goBinaryImage("node-exporter", VERSIONS.nodeExporter, "node_exporter"),
+            resources: exporterResources,
+          },
           postgres: debianExporter("postgres-exporter", "0.11"),
           redis: debianExporter("redis-exporter", "1.45"),
           blackbox: debianExporter("blackbox-exporter", "0.23"),
@@ -158,6 +183,21 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
           checkEverySeconds: 300,
           resources: { requests: { cpu: "10m", memory: "8Mi" }, limits: { cpu: "100m", memory: "32Mi" } },
         },
+        // RTAP runbook: 30 days kept in prod.
+        store: {
+          enabled: true,
+          image: UPSTREAM_IMAGES.loki,
+          resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "2Gi" } },
+          storage: "50Gi",
+          retention: "30d",
+          collector: {
+            // The project's image of the same build (images/go-binary, stage promtail-<version>):
+            // upstream stopped publishing Promtail images with Loki 3.6.
+            image: `ghcr.io/ops-baseline/promtail:${VERSIONS.loki}`,
+            resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "250m", memory: "256Mi" } },
+          },
+          alert: logAlert,
+        },
       },
       backup: {
         image: "ghcr.io/ops-baseline/backup:0.1.0",
@@ -176,14 +216,14 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
         scrapeInterval: "30s",
         evaluationInterval: "30s",
         prometheus: {
-          image: "quay.io/prometheus/prometheus:v2.53.2",
+          image: UPSTREAM_IMAGES.prometheus,
           resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "2Gi" } },
           retentionTime: "30d",
           retentionSize: "45GiB",
           storage: "50Gi",
         },
         alertmanager: {
-          image: "quay.io/prometheus/alertmanager:v0.27.0",
+          image: UPSTREAM_IMAGES.alertmanager,
           resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "250m", memory: "256Mi" } },
           storage: "1Gi",
           groupWait: "30s",
@@ -198,13 +238,13 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
         },
         grafana: {
           enabled: true,
-          image: "docker.io/grafana/grafana-oss:11.2.2",
+          image: UPSTREAM_IMAGES.grafana,
           resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
           adminPasswordSecret: "grafanaAdminPassword",
           storage: "2Gi",
         },
         exporters: {
-          node: upstreamExporter("quay.io/prometheus/node-exporter:v1.8.2"),
+          node: upstreamExporter(UPSTREAM_IMAGES.nodeExporter),
           postgres: upstreamExporter("quay.io/prometheuscommunity/postgres-exporter:v0.15.0"),
           redis: upstreamExporter("docker.io/oliver006/redis_exporter:v1.62.0"),
           blackbox: upstreamExporter("quay.io/prometheus/blackbox-exporter:v0.25.0"),

@@ -83,7 +83,7 @@ export function logOptions(spec: { logPolicy: Workload["logPolicy"] }): Record<s
 
 export interface MountSetting {
   target: string;
-  type: "volume" | "tmpfs";
+  type: "volume" | "tmpfs" | "bind";
   source?: string;
   readOnly?: boolean;
   tmpfsSizeBytes?: number;
@@ -91,6 +91,7 @@ export interface MountSetting {
 
 export function mountsFor(ctx: DockerContext, owner: string, spec: ContainerSpec): MountSetting[] {
   const mounts: MountSetting[] = spec.volumes.map((v: VolumeSpec) => {
+    if (v.hostPath) return { target: v.mountPath, type: "bind", source: v.hostPath, readOnly: v.readOnly };
     if (v.sharedFrom) {
       return {
         target: v.mountPath,

@@ -287,7 +287,7 @@ function containerSettings(
     mounts: run.mounts.map((m) =>
       m.type === "tmpfs"
         ? { target: m.target, type: "tmpfs", tmpfsOptions: { sizeBytes: m.tmpfsSizeBytes, mode: 0o1777 } }
-        : { target: m.target, type: "volume", source: m.source, readOnly: m.readOnly },
+        : { target: m.target, type: m.type, source: m.source, readOnly: m.readOnly },
     ),
     labels: labelList(run.labels),
     destroyGraceSeconds: 30,

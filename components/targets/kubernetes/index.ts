@@ -29,6 +29,8 @@ export interface KubernetesTargetArgs {
   renderYamlToDirectory?: string;
   workloads: Workload[];
   jobs: ScheduledJob[];
+  /** Objects registered as they are, in their own namespaces (the log collector's DaemonSet). */
+  extraObjects?: K8sObject[];
   /** Secret values by name, as Pulumi secrets. */
   secrets: pulumi.Output<Record<string, string>>;
 }
@@ -103,6 +105,15 @@ export class KubernetesTarget extends pulumi.ComponentResource {
       group.complete();
     }
 
+    const extra = args.extraObjects ?? [];
+    if (extra.length > 0) {
+      const group = new WorkloadGroup("workload", "logging", "log-collector", { parent: this });
+      // Namespaces first, then everything else inside them.
+      const namespaces = extra.filter((o) => o.kind === "Namespace").map((o) => register(o, childOpts(group)));
+      for (const obj of extra.filter((o) => o.kind !== "Namespace")) register(obj, childOpts(group, namespaces));
+      group.complete();
+    }
+
     this.namespace = ns.metadata.name;
     this.endpoints = pulumi.output(endpoints);
     this.registerOutputs({ namespace: this.namespace, endpoints: this.endpoints });
@@ -173,6 +184,16 @@ function register(obj: K8sObject, opts: pulumi.CustomResourceOptions): pulumi.Cu
       return new k8s.networking.v1.NetworkPolicy(name, obj, opts);
     case "CronJob":
       return new k8s.batch.v1.CronJob(name, obj, opts);
+    case "DaemonSet":
+      return new k8s.apps.v1.DaemonSet(name, obj, opts);
+    case "Namespace":
+      return new k8s.core.v1.Namespace(name, obj, opts);
+    case "ServiceAccount":
+      return new k8s.core.v1.ServiceAccount(name, obj, opts);
+    case "ClusterRole":
+      return new k8s.rbac.v1.ClusterRole(name, obj, opts);
+    case "ClusterRoleBinding":
+      return new k8s.rbac.v1.ClusterRoleBinding(name, obj as k8s.rbac.v1.ClusterRoleBindingArgs, opts);
     default:
       throw new Error(`no resource class for kind ${obj.kind}`);
   }
