@@ -32,6 +32,15 @@ ui_stub() {
   esac
 }
 
+# Build tags. Prometheus: only the service discovery the stacks use (DNS, Kubernetes, Docker,
+# plus file and HTTP, always in) instead of every cloud SDK, which halves the cold build.
+tags_of() {
+  case "$1" in
+    prometheus) echo "netgo,remove_all_sd,enable_dns_sd,enable_kubernetes_sd,enable_moby_sd" ;;
+    *) echo "netgo" ;;
+  esac
+}
+
 # tool -> "version module binaries version-variable"
 spec() {
   case "$1" in
@@ -121,7 +130,7 @@ build() {
     trap 'kill $ticker 2>/dev/null || true' EXIT
     mkdir -p out
     for bin in ${bins//,/ }; do
-      CGO_ENABLED=0 go build -trimpath -tags netgo -ldflags "-s -w -X $version_var=$version" \
+      CGO_ENABLED=0 go build -trimpath -tags "$(tags_of "$tool")" -ldflags "-s -w -X $version_var=$version" \
         -o "out/$bin" "$(package_of "$module" "$bin")"
       log "  $tool: built $bin ($(($(date +%s) - started)) s)"
     done

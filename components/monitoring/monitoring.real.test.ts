@@ -1,5 +1,6 @@
 // The rendered monitoring configuration of both stacks, checked by the real Prometheus and
-// Alertmanager tools from Debian (promtool, amtool).
+// Alertmanager tools of the version both environments run (promtool, amtool built by
+// toolchain/observability.sh; test/support/tools.ts pinnedTool checks their version).
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -9,7 +10,7 @@ import { renderPromtoolTests } from "../alerts/promtool-tests";
 import { renderRuleFiles } from "../alerts/rules";
 import { planContext } from "../../test/support/golden";
 import { loadRepoStack, STACKS } from "../../test/support/stack-files";
-import { requireTool, run, runOk } from "../../test/support/tools";
+import { pinnedTool, run, runOk } from "../../test/support/tools";
 import { planEnvironment } from "../../stacks/plan";
 import { SEVERITY_ROUTES } from "./alertmanager";
 
@@ -33,7 +34,7 @@ function tempDir(): string {
 
 for (const stack of STACKS) {
   test(`${stack}: promtool check config and check rules accept every rendered file`, () => {
-    const promtool = requireTool("promtool");
+    const promtool = pinnedTool("promtool");
     const dir = tempDir();
     try {
       const { plan } = writePrometheusFiles(stack, dir);
@@ -48,7 +49,7 @@ for (const stack of STACKS) {
   });
 
   test(`${stack}: the generated promtool suite proves every alert fires past its threshold and not inside it`, () => {
-    const promtool = requireTool("promtool");
+    const promtool = pinnedTool("promtool");
     const dir = tempDir();
     try {
       const { config, plan } = writePrometheusFiles(stack, dir);
@@ -69,7 +70,7 @@ for (const stack of STACKS) {
 }
 
 test("a changed threshold, for or severity makes the generated suite fail", () => {
-  const promtool = requireTool("promtool");
+  const promtool = pinnedTool("promtool");
   const config = loadRepoStack("dev");
   const ctx = planContext("dev");
   const changes: Array<Record<string, { threshold?: number; for?: number; severity?: "warning" }>> = [
@@ -114,7 +115,7 @@ function alertmanagerFile(stack: string, dir: string): string {
 
 for (const stack of STACKS) {
   test(`${stack}: amtool accepts alertmanager.yml and routes each severity to its receiver`, () => {
-    const amtool = requireTool("amtool");
+    const amtool = pinnedTool("amtool");
     const dir = tempDir();
     try {
       const file = alertmanagerFile(stack, dir);

@@ -1,9 +1,10 @@
 // The dev stack's containers on a real Docker engine: every image built from its Dockerfile on
 // the local Debian base, every container created with the settings the Docker target gives it
 // (components/targets/docker/containers.ts: limits, user, capped logs, healthchecks, mounts,
-// files), started in depends-on order. Then: all healthy, Prometheus scrapes them, a backup runs
-// inside its container, and a stopped data store reaches the paging receiver; the time from
-// fault to notification is measured. Torn down afterwards.
+// files), started in depends-on order. Then: all healthy, Prometheus scrapes them, the API's
+// output is searchable in Loki, a backup runs inside its container, and a stopped data store
+// reaches the paging receiver; the time from fault to notification is measured. Torn down
+// afterwards.
 //
 // The Pulumi engine's Docker provider cannot be obtained on this machine (toolchain/README.md),
 // so this test drives the Docker CLI itself; the settings come from the same functions the
@@ -79,7 +80,9 @@ function createContainer(name: string, run: ContainerRunSpec, extra: string[], e
   for (const [k, v] of Object.entries(run.labels)) args.push("--label", `${k}=${v}`);
   for (const m of run.mounts) {
     if (m.type === "tmpfs") args.push("--tmpfs", `${m.target}:size=${m.tmpfsSizeBytes},mode=1777`);
-    else {
+    else if (m.type === "bind") {
+      args.push("--mount", `type=bind,src=${m.source},dst=${m.target}${m.readOnly ? ",readonly" : ""}`);
+    } else {
       args.push("--mount", `type=volume,src=${m.source},dst=${m.target}${m.readOnly ? ",readonly" : ""}`);
       if (!volumes.has(m.source!)) {
         docker(["volume", "create", m.source!]);
@@ -251,6 +254,27 @@ test("Prometheus scrapes every job and the blackbox probe of the API", async () 
     return r.length > 0 ? r : undefined;
   });
   assert.equal(probe[0].value[1], "1");
+});
+
+test("the API's stdout is searchable in Loki under service=api, environment=dev", async () => {
+  const api = containerName(ctx, "api");
+  const nonce = `e2e-${Date.now()}`;
+  // The API writes each alert its webhook receives to stdout: a unique alert name, a unique line.
+  const posted = await fetch(`http://${ipOf(api)}:3000/alerts`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ alerts: [{ status: "firing", labels: { alertname: nonce } }] }),
+  });
+  assert.equal(posted.status, 200);
+  const loki = `http://${ipOf(containerName(ctx, "loki"))}:3100`;
+  const query = `{service="api",environment="dev",container="${api}"} |= "${nonce}"`;
+  const streams = await poll("the API's line in Loki", 90, async () => {
+    const res = await fetch(`${loki}/loki/api/v1/query_range?query=${encodeURIComponent(query)}&since=10m`);
+    const body = (await res.json()) as { data: { result: Array<{ stream: Record<string, string> }> } };
+    return body.data.result.length > 0 ? body.data.result : undefined;
+  });
+  assert.equal(streams[0].stream.service, "api");
+  assert.equal(streams[0].stream.environment, "dev");
 });
 
 test("a backup runs inside its container and its metrics reach Prometheus", async () => {

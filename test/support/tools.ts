@@ -2,6 +2,9 @@
 // PostgreSQL binaries). A missing tool fails the test with the command that installs it.
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { VERSIONS } from "../../components/monitoring/versions";
 
 const INSTALL: Record<string, string> = {
   promtool: "apt-get install prometheus",
@@ -16,6 +19,39 @@ export function requireTool(name: string, candidates: string[] = [`/usr/bin/${na
   const which = spawnSync("which", [name], { encoding: "utf8" });
   if (which.status === 0) return which.stdout.trim();
   throw new Error(`${name} is not installed; run: bash scripts/setup.sh (or ${INSTALL[name] ?? `install ${name}`})`);
+}
+
+/** Binaries of the one version set, built by toolchain/observability.sh: tool -> cache directory. */
+const PINNED: Record<string, { dir: string; version: string }> = {
+  promtool: { dir: `prometheus-${VERSIONS.prometheus}`, version: VERSIONS.prometheus },
+  prometheus: { dir: `prometheus-${VERSIONS.prometheus}`, version: VERSIONS.prometheus },
+  amtool: { dir: `alertmanager-${VERSIONS.alertmanager}`, version: VERSIONS.alertmanager },
+  alertmanager: { dir: `alertmanager-${VERSIONS.alertmanager}`, version: VERSIONS.alertmanager },
+  node_exporter: { dir: `node_exporter-${VERSIONS.nodeExporter}`, version: VERSIONS.nodeExporter },
+  loki: { dir: `loki-${VERSIONS.loki}`, version: VERSIONS.loki },
+  promtail: { dir: `loki-${VERSIONS.loki}`, version: VERSIONS.loki },
+  logcli: { dir: `loki-${VERSIONS.loki}`, version: VERSIONS.loki },
+  lokitool: { dir: `loki-${VERSIONS.loki}`, version: VERSIONS.loki },
+};
+
+/**
+ * A tool of the version that runs in both environments (never Debian's older one): the binary
+ * toolchain/observability.sh built, checked to report that version.
+ */
+export function pinnedTool(name: keyof typeof PINNED | string): string {
+  const pin = PINNED[name];
+  if (!pin) throw new Error(`${name} is not one of the pinned tools (${Object.keys(PINNED).join(", ")})`);
+  const cache = process.env.OPS_BASELINE_CACHE ?? path.join(os.homedir(), ".cache", "ops-baseline");
+  const file = path.join(cache, pin.dir, name);
+  if (!fs.existsSync(file)) {
+    throw new Error(`${name} ${pin.version} is not built at ${file}; run: bash toolchain/observability.sh`);
+  }
+  const version = run(file, ["--version"]);
+  const printed = `${version.stdout}${version.stderr}`;
+  if (!printed.includes(pin.version)) {
+    throw new Error(`${file} reports "${printed.split("\n")[0]}", expected version ${pin.version}`);
+  }
+  return file;
 }
 
 export function run(
