@@ -104,9 +104,15 @@ build() {
         inblock && NF { line = $0 }
         line != "" {
           n = split(line, parts, "=>"); target = parts[2]; gsub(/^[ \t]+|[ \t]+$/, "", target)
-          if (target ~ /^\.\.?\//) { sub(/^\.\//, "", target); target = src "/" target }
           src_part = parts[1]; gsub(/^[ \t]+|[ \t]+$/, "", src_part)
-          print "replace " src_part " => " target; line = ""
+          keep = 1
+          if (target ~ /^\.\.?\//) {
+            sub(/^\.\//, "", target); target = src "/" target
+            # A nested module (its own go.mod) is not in the zip: the proxy serves it instead.
+            if (system("test -d \"" target "\"") != 0) keep = 0
+          }
+          if (keep) print "replace " src_part " => " target
+          line = ""
         }' "$src/go.mod"
       stub=$(ui_stub "$tool")
       if [ -n "$stub" ]; then
