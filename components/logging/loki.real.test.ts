@@ -39,6 +39,23 @@ for (const stack of STACKS) {
   });
 }
 
+for (const stack of STACKS) {
+  test(`${stack}: lokitool parses the ruler's log-pattern rule (LogQL), and refuses a broken one`, () => {
+    const lokitool = pinnedTool("lokitool");
+    const loki = planEnvironment(loadRepoStack(stack)).workloads.find((w) => w.name === "loki")!;
+    const rules = loki.files.find((f) => f.path === LOKI_RULE_FILE)!.content;
+    const file = path.join(work, `${stack}-rules.yml`);
+    fs.writeFileSync(file, rules);
+    assert.match(runOk(lokitool, ["rules", "lint", "--dry-run", file]), /1 rules found, 1 linted expressions/);
+    runOk(lokitool, ["rules", "check", file]);
+    const broken = path.join(work, `${stack}-broken-rules.yml`);
+    fs.writeFileSync(broken, rules.replace("count_over_time(", "count_over_tim("));
+    const result = run(lokitool, ["rules", "lint", "--dry-run", broken]);
+    assert.notEqual(result.status, 0, "lokitool accepted a broken LogQL expression");
+    assert.match(result.stdout + result.stderr, /could not parse expression for alert 'ServiceLogErrorPattern'/);
+  });
+}
+
 test("the real Loki refuses retention without a delete-request store (the check can fail)", () => {
   const loki = pinnedTool("loki");
   const config = renderLokiConfig({
