@@ -17,9 +17,18 @@ import { LOKI_CONFIG, LOKI_RULE_FILE, renderLokiConfig, renderLokiRules, renderP
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "ops-baseline-loki-"));
 const children: ChildProcess[] = [];
 const containers: string[] = [];
-after(() => {
+after(async () => {
   for (const c of containers) run("docker", ["rm", "-f", c]);
-  for (const child of children) child.kill("SIGTERM");
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once("exit", () => resolve());
+          child.kill("SIGTERM");
+        }),
+    ),
+  );
   fs.rmSync(work, { recursive: true, force: true });
 });
 

@@ -46,7 +46,7 @@ export function pinnedTool(name: keyof typeof PINNED | string): string {
   if (!fs.existsSync(file)) {
     throw new Error(`${name} ${pin.version} is not built at ${file}; run: bash toolchain/observability.sh`);
   }
-  const version = run(file, ["--version"]);
+  const version = run(file, name === "lokitool" ? ["version"] : ["--version"]);
   const printed = `${version.stdout}${version.stderr}`;
   if (!printed.includes(pin.version)) {
     throw new Error(`${file} reports "${printed.split("\n")[0]}", expected version ${pin.version}`);
