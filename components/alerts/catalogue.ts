@@ -50,7 +50,10 @@ export interface AlertDefinition {
   expr(threshold: number, ctx: AlertContext): string[];
   summary: string;
   description: string;
-  /** Anchor of the alert's section in docs/RUNBOOK.md. */
+  /**
+   * The section the hand-written runbook had for this alert's family; the generated runbook keeps
+   * it as an extra anchor so older links still land. New links use the alert's own section.
+   */
   runbook: string;
   test(threshold: number, ctx: AlertContext): AlertTestPlan;
 }

@@ -259,3 +259,21 @@ export function secretEnvEntries(
     return `${s.name}=${value}`;
   });
 }
+
+/** Workloads in start order: each after the ones it depends on (names break ties). */
+export function orderByDependencies(workloads: Workload[]): Workload[] {
+  const byName = new Map(workloads.map((w) => [w.name, w]));
+  const done = new Set<string>();
+  const out: Workload[] = [];
+  const visit = (w: Workload) => {
+    if (done.has(w.name)) return;
+    done.add(w.name);
+    for (const dep of [...w.dependsOn].sort()) {
+      const d = byName.get(dep);
+      if (d) visit(d);
+    }
+    out.push(w);
+  };
+  for (const w of [...workloads].sort((a, b) => a.name.localeCompare(b.name))) visit(w);
+  return out;
+}

@@ -13,12 +13,15 @@ import {
   containerRunSpec,
   healthcheckFor,
   healthcheckTest,
+  orderByDependencies,
   podsAlias,
   scheduledCommand,
   secretEnvEntries,
   volumeName,
   type DockerContext,
 } from "./containers";
+
+export { orderByDependencies };
 
 export interface DockerTargetArgs {
   environment: string;
@@ -293,22 +296,4 @@ function containerSettings(
     destroyGraceSeconds: 30,
     init: true,
   };
-}
-
-/** Workloads with every dependency before its dependents; ties by name for a stable order. */
-export function orderByDependencies(workloads: Workload[]): Workload[] {
-  const byName = new Map(workloads.map((w) => [w.name, w]));
-  const done = new Set<string>();
-  const out: Workload[] = [];
-  const visit = (w: Workload) => {
-    if (done.has(w.name)) return;
-    done.add(w.name);
-    for (const dep of [...w.dependsOn].sort()) {
-      const d = byName.get(dep);
-      if (d) visit(d);
-    }
-    out.push(w);
-  };
-  for (const w of [...workloads].sort((a, b) => a.name.localeCompare(b.name))) visit(w);
-  return out;
 }
