@@ -85,6 +85,7 @@ test("a runbookBaseUrl that does not lead to the generated runbook is refused, n
   const dir = fs.mkdtempSync(path.join(REPO_ROOT, ".tmp-opsdocs-"));
   try {
     fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), text);
+    fs.cpSync(path.join(REPO_ROOT, "docs", "runbooks"), path.join(dir, "docs", "runbooks"), { recursive: true });
     assert.throws(
       () => stackDocs(docsTarget(path.join(dir, "Pulumi.dev.yaml"))),
       /ops-baseline:alerts\.runbookBaseUrl: is "https:\/\/wiki\.example\.com\/runbook", but this stack's runbook is generated at \.tmp-opsdocs-\w+\/docs\/dev\/RUNBOOK\.md/,
@@ -92,7 +93,7 @@ test("a runbookBaseUrl that does not lead to the generated runbook is refused, n
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  assert.ok(t);
+  assert.deepEqual([...stackDocs(t).keys()], ["OPERATIONS.md", "RUNBOOK.md", "TROUBLESHOOTING.md"]);
 });
 
 // ---- every name a command uses exists --------------------------------------------------------
