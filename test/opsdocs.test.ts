@@ -3,17 +3,28 @@
 // only containers, workloads, namespaces, volumes and scripts that the stack's plan and images
 // have. Also: a stack that adds a service gets its commands, and attached runbook text is placed.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { parse as parseYaml, stringify } from "yaml";
+import { restoreProcedures } from "../components/backup/restore";
 import { renderStackDocs } from "../components/opsdocs";
+import { kubernetesCommands } from "../components/opsdocs/commands";
 import { containerName, volumeName, type DockerContext } from "../components/targets/docker/containers";
 import { cronJob, persistentVolumeClaims, workloadController } from "../components/targets/kubernetes/manifests";
 import { loadStackConfig } from "../stacks/config/load";
 import type { StackConfig } from "../stacks/config/schema";
 import { planEnvironment, type EnvironmentPlan } from "../stacks/plan";
-import { allDocsTargets, docsTarget, loadTargetConfig, readAttachments, stackDocs } from "../tools/docs/stacks";
+import {
+  allDocsTargets,
+  docsTarget,
+  loadTargetConfig,
+  readAttachments,
+  stackDocs,
+  writeStackDocs,
+} from "../tools/docs/stacks";
 import { readStackFileText, REPO_ROOT, stackFileInputFromText } from "./support/stack-files";
 
 const targets = allDocsTargets();
@@ -337,4 +348,100 @@ test("attached runbook text is validated: the file exists, one of text or file, 
     (c["ops-baseline:services"] as Record<string, Record<string, unknown>>).api.runbok = { text: "x" };
   });
   assert.match(typo, /ops-baseline:services\.api\.runbok: unknown key \(did you mean "runbook"\?\)/);
+});
+
+test("an example system's stack file gets its documents beside it, linked from its own runbook_url", () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "ops-baseline-examples-"));
+  try {
+    const system = path.join(root, "examples", "shop");
+    fs.mkdirSync(system, { recursive: true });
+    fs.cpSync(path.join(REPO_ROOT, "docs", "runbooks"), path.join(system, "docs", "runbooks"), { recursive: true });
+    fs.writeFileSync(path.join(root, "Pulumi.yaml"), "name: x\n");
+    const base = "https://git.example.com/ops/blob/main/examples/shop/docs/dev/RUNBOOK.md";
+    fs.writeFileSync(
+      path.join(system, "Pulumi.dev.yaml"),
+      readStackFileText("dev").replace(
+        "  ops-baseline:alerts:\n",
+        `  ops-baseline:alerts:\n    runbookBaseUrl: ${base}\n`,
+      ),
+    );
+    const found = allDocsTargets(root);
+    const shop = found.find((t) => t.relFile === "examples/shop/Pulumi.dev.yaml");
+    assert.ok(shop, found.map((t) => t.relFile).join(", "));
+    assert.equal(shop.relOutDir, "examples/shop/docs/dev");
+    assert.deepEqual(writeStackDocs(shop), [
+      "examples/shop/docs/dev/OPERATIONS.md",
+      "examples/shop/docs/dev/RUNBOOK.md",
+      "examples/shop/docs/dev/TROUBLESHOOTING.md",
+    ]);
+    const runbook = fs.readFileSync(path.join(system, "docs", "dev", "RUNBOOK.md"), "utf8");
+    assert.match(runbook, /by `npm run docs -- examples\/shop\/Pulumi\.dev\.yaml`/);
+    const anchors = anchorCounts(runbook);
+    for (const rule of renderedRules(planEnvironment(loadTargetConfig(shop)))) {
+      const [url, id] = rule.annotations!.runbook_url.split("#");
+      assert.equal(url, base);
+      assert.ok(anchors.has(id), `${rule.alert}: #${id}`);
+    }
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+/** RFC 6902 `replace`: the target must exist, as the API server requires. */
+function jsonPatchReplace(doc: unknown, pointer: string, value: unknown): void {
+  const keys = pointer.split("/").slice(1);
+  let cur = doc as Record<string, unknown>;
+  for (const key of keys.slice(0, -1)) {
+    assert.ok(cur && typeof cur === "object" && key in cur, `${pointer}: no ${key}`);
+    cur = cur[key] as Record<string, unknown>;
+  }
+  const last = keys.at(-1)!;
+  assert.ok(last in cur, `${pointer}: nothing to replace`);
+  cur[last] = value;
+}
+
+test("the Kubernetes restore replaces the command of a Job made from the backup CronJob", () => {
+  const t = docsTarget("Pulumi.prod.yaml");
+  const config = loadTargetConfig(t);
+  const plan = planEnvironment(config);
+  assert.equal(config.target.kind, "kubernetes");
+  const ctx = { namespace: "ops-baseline", commonLabels: {} };
+  const cmd = kubernetesCommands({ config, stack: t.stack, workloads: plan.workloads, jobs: plan.jobs }, ctx);
+  const proc = restoreProcedures(config).find((p) => p.backup === "postgres")!;
+  const job = plan.jobs.find((j) => j.name === proc.job)!;
+  const argv = proc.restoreNewest!(proc.defaultTarget!);
+  const [pipeline] = cmd.runInJob(job, argv, "postgres-restore");
+  assert.match(pipeline, /^kubectl -n ops-baseline create job --from=cronjob\/postgres-backup postgres-restore /);
+  // The patch argument as the shell hands it to kubectl.
+  const quoted = /-p ('(?:[^']|'\\'')*') \\\n/.exec(pipeline)![1];
+  const patch = JSON.parse(spawnSync("bash", ["-c", `printf '%s' ${quoted}`], { encoding: "utf8" }).stdout) as Array<{
+    op: string;
+    path: string;
+    value: unknown;
+  }>;
+  // What `kubectl create job --from=cronjob/...` makes: the CronJob's job template as a Job.
+  const cron = cronJob(job, ctx);
+  const madeJob = {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name: "postgres-restore" },
+    spec: structuredClone(cron.spec.jobTemplate.spec),
+  };
+  for (const op of patch) {
+    assert.equal(op.op, "replace");
+    jsonPatchReplace(madeJob, op.path, op.value);
+  }
+  const container = madeJob.spec.template.spec.containers[0];
+  assert.equal(container.name, job.name);
+  assert.deepEqual(container.command, argv);
+  assert.ok(
+    (madeJob.spec.template.spec.volumes as Array<{ persistentVolumeClaim?: { claimName: string } }>).some(
+      (v) => v.persistentVolumeClaim?.claimName === "postgres-backup-backups",
+    ),
+    "the restore pod mounts the backup claim",
+  );
+  assert.ok(
+    container.env.some((e: { name: string }) => e.name === "PGPASSWORD"),
+    "and has the credentials",
+  );
 });

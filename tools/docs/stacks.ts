@@ -20,21 +20,22 @@ export interface StackDocsTarget {
   /** Absolute directory the three documents are written to. */
   outDir: string;
   relOutDir: string;
+  /** A stack file at the repository root (not an example system's). */
+  repoStack: boolean;
 }
 
 const STACK_FILE = /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/;
 
-const rel = (p: string) => path.relative(REPO_ROOT, p).split(path.sep).join("/");
-
-export function docsTarget(stackFile: string): StackDocsTarget {
-  const file = path.resolve(REPO_ROOT, stackFile);
+export function docsTarget(stackFile: string, root: string = REPO_ROOT): StackDocsTarget {
+  const rel = (p: string) => path.relative(root, p).split(path.sep).join("/");
+  const file = path.resolve(root, stackFile);
   const match = STACK_FILE.exec(path.basename(file));
   if (!match) throw new Error(`${stackFile}: not a stack file (expected a name like Pulumi.<stack>.yaml)`);
   if (!fs.existsSync(file)) throw new Error(`${stackFile}: no such stack file`);
   const stack = match[1];
   const dir = path.dirname(file);
-  const outDir = dir === REPO_ROOT ? path.join(REPO_ROOT, "docs", "stacks", stack) : path.join(dir, "docs", stack);
-  return { file, relFile: rel(file), stack, outDir, relOutDir: rel(outDir) };
+  const outDir = dir === root ? path.join(root, "docs", "stacks", stack) : path.join(dir, "docs", stack);
+  return { file, relFile: rel(file), stack, outDir, relOutDir: rel(outDir), repoStack: dir === root };
 }
 
 /** A stack name of the repository (`dev`) or a path to any stack file. */
@@ -43,7 +44,7 @@ export function resolveStackArg(arg: string): StackDocsTarget {
 }
 
 /** Every stack file that gets documents: the repository's and every example system's. */
-export function allDocsTargets(): StackDocsTarget[] {
+export function allDocsTargets(root: string = REPO_ROOT): StackDocsTarget[] {
   const stackFilesIn = (dir: string) =>
     fs.existsSync(dir)
       ? fs
@@ -52,15 +53,15 @@ export function allDocsTargets(): StackDocsTarget[] {
           .sort()
           .map((f) => path.join(dir, f))
       : [];
-  const examples = path.join(REPO_ROOT, "examples");
+  const examples = path.join(root, "examples");
   const systems = fs.existsSync(examples)
     ? fs
         .readdirSync(examples)
         .filter((d) => fs.statSync(path.join(examples, d)).isDirectory())
         .sort()
     : [];
-  return [...stackFilesIn(REPO_ROOT), ...systems.flatMap((s) => stackFilesIn(path.join(examples, s)))].map((f) =>
-    docsTarget(f),
+  return [...stackFilesIn(root), ...systems.flatMap((s) => stackFilesIn(path.join(examples, s)))].map((f) =>
+    docsTarget(f, root),
   );
 }
 
@@ -109,13 +110,12 @@ export function stackDocs(t: StackDocsTarget): Map<string, string> {
   const config = loadTargetConfig(t);
   const problem = runbookBaseUrlProblem(t, config);
   if (problem) throw new Error(problem);
-  const isRoot = path.dirname(t.file) === REPO_ROOT;
   return renderStackDocs({
     stack: t.stack,
     stackFile: t.relFile,
     plan: planEnvironment(config),
     attachments: readAttachments(config, path.dirname(t.file)),
-    regenerate: `npm run docs -- ${isRoot ? t.stack : t.relFile}`,
+    regenerate: `npm run docs -- ${t.repoStack ? t.stack : t.relFile}`,
   });
 }
 
