@@ -173,6 +173,7 @@ export function kubernetesCommands(placed: PlacedStack, ctx: KubeContext): Targe
       `${ns} create job --from=${cron(job)} ${runName}`,
       `${ns} wait --for=condition=complete job/${runName} --timeout=${job.activeDeadlineSeconds}s`,
       `${ns} logs job/${runName}`,
+      `${ns} delete job/${runName}`,
     ],
     // A one-off Job from the CronJob's template with another command: same image, volumes,
     // credentials and security settings as the scheduled run.
@@ -182,6 +183,7 @@ export function kubernetesCommands(placed: PlacedStack, ctx: KubeContext): Targe
       )} \\\n  | kubectl apply -f -`,
       `${ns} wait --for=condition=complete job/${runName} --timeout=${job.activeDeadlineSeconds}s`,
       `${ns} logs job/${runName}`,
+      `${ns} delete job/${runName}`,
     ],
     usage: `${ns} top pods --containers`,
     reach: (w, port) => {

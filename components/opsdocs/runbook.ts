@@ -235,7 +235,11 @@ export function renderRunbook(m: DocModel): string {
   const receivers = c.monitoring.alertmanager.receivers;
   const receiverText = (name: "paging" | "ticket" | "heartbeat") => {
     const r = receivers[name];
-    if (r.url) return `webhook ${code(r.url)}`;
+    if (r.url) {
+      const host = /^[a-z]+:\/\/([^:/]+)/.exec(r.url)?.[1];
+      const inside = host !== undefined && m.byName.has(host);
+      return `webhook ${code(r.url)}${inside ? ` (a workload of this stack, \`${host}\`: nobody outside the stack is notified)` : ""}`;
+    }
     if (r.urlSecret) return `webhook whose URL is the secret ${code(r.urlSecret)}`;
     return "no URL set: notifications go nowhere";
   };

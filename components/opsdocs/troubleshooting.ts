@@ -120,6 +120,8 @@ export function renderTroubleshooting(m: DocModel): string {
       `This stack file renders manifests to ${code(c.target.renderYamlToDirectory)} instead of deploying; the \`kubectl\` commands apply once the stack is deployed to a cluster.`,
     c.target.kind === "kubernetes" &&
       "There is no Ingress: services are ClusterIP; reach them with `kubectl port-forward` as shown.",
+    c.target.kind === "kubernetes" &&
+      "`kubectl top` needs the cluster's metrics-server, which this stack does not install.",
     "Health checks run from inside a workload use bash's `/dev/tcp`; images without bash (some upstream monitoring images) are checked from Prometheus instead.",
     "Alert thresholds are the stack's (catalogue defaults plus `alerts.overrides`); a threshold that does not suit the system is changed there, not in Prometheus.",
   ].filter((x): x is string => typeof x === "string");
