@@ -445,3 +445,19 @@ test("the Kubernetes restore replaces the command of a Job made from the backup 
     "and has the credentials",
   );
 });
+
+test("every alert section says what to do with at least one command for the target", () => {
+  for (const t of targets) {
+    const runbook = stackDocs(t).get("RUNBOOK.md")!;
+    const sections = runbook.split(/\n(?=<a id="[^"]+"><\/a>\n\n#### )/).slice(1);
+    assert.ok(sections.length > 20, `${t.relFile}: alert sections`);
+    for (const section of sections) {
+      const name = /#### (\S+)/.exec(section)![1];
+      const todo = section.slice(
+        section.indexOf("**What to do.**"),
+        section.search(/\n<a id="[^"]+"><\/a>\n\n#{2,3} /) >>> 0,
+      );
+      assert.match(todo, /```sh\n\S/, `${t.relFile}: ${name} has a command under "What to do"`);
+    }
+  }
+});

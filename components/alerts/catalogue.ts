@@ -52,9 +52,10 @@ export interface AlertDefinition {
   description: string;
   /**
    * The section the hand-written runbook had for this alert's family; the generated runbook keeps
-   * it as an extra anchor so older links still land. New links use the alert's own section.
+   * it as an extra anchor so older links still land, and picks the family's guidance by it. New
+   * links use the alert's own section (its name in lower case), so a new alert needs no value here.
    */
-  runbook: string;
+  runbook?: string;
   test(threshold: number, ctx: AlertContext): AlertTestPlan;
 }
 

@@ -186,6 +186,7 @@ export function renderOperations(m: DocModel): string {
     ),
     "## Supported deployment modes",
     list(supported),
+    `The same program places a stack on ${c.target.kind === "docker" ? "Kubernetes" : "a Docker engine"} too (\`target.kind: ${c.target.kind === "docker" ? "kubernetes" : "docker"}\`); that is another stack file with its own documents, not a mode of this one.`,
     "### Not supported",
     list(notSupported),
     "## Entry points",
