@@ -461,3 +461,34 @@ test("every alert section says what to do with at least one command for the targ
     }
   }
 });
+
+test("alert overrides and disabled alerts show in the runbook; a stack without monitoring says so", () => {
+  const { config, plan, docs } = withEdit("prod", (c) => {
+    const alerts = c["ops-baseline:alerts"] as Record<string, unknown>;
+    alerts.overrides = { ErrorRateWarning: { threshold: 2, for: "10m" }, CpuUsageWarning: { disabled: true } };
+  });
+  const runbook = docs.get("RUNBOOK.md")!;
+  assert.match(
+    runbook,
+    /#### ErrorRateWarning\n\n\| severity \| for \| threshold \| summary \|\n\|---\|---\|---\|---\|\n\| warning \| 10m \| 2 percent \|/,
+  );
+  assert.match(runbook, /rate\(http_requests_total\{job="api"\}\[5m\]\)\) \* 100 > 2'\n/);
+  assert.doesNotMatch(runbook, /cpuusagewarning/);
+  assert.deepEqual(
+    renderedRules(plan).filter((r) => r.alert === "CpuUsageWarning"),
+    [],
+    "the disabled alert is not rendered either",
+  );
+  assert.ok(config);
+
+  const bare = withEdit("dev", (c) => {
+    const m = (c["ops-baseline:monitoring"] ?? {}) as Record<string, unknown>;
+    c["ops-baseline:monitoring"] = { ...m, enabled: false };
+  });
+  const ops = bare.docs.get("OPERATIONS.md")!;
+  assert.match(ops, /Monitoring and alerting: `monitoring\.enabled` is false in this stack\./);
+  assert.match(bare.docs.get("RUNBOOK.md")!, /no alert reaches anyone/);
+  assert.doesNotMatch(bare.docs.get("RUNBOOK.md")!, /curl -s/);
+  for (const content of bare.docs.values())
+    assert.deepEqual(commandNameProblems(content, bare.config, bare.plan, "dev"), []);
+});
