@@ -492,3 +492,25 @@ test("alert overrides and disabled alerts show in the runbook; a stack without m
   for (const content of bare.docs.values())
     assert.deepEqual(commandNameProblems(content, bare.config, bare.plan, "dev"), []);
 });
+
+test("npm run docs: a bad stack file fails with the loader's message and writes nothing", () => {
+  const cli = path.join(REPO_ROOT, "dist", "tools", "docs", "cli.js");
+  const missing = spawnSync(process.execPath, [cli, "nosuchstack"], { encoding: "utf8", cwd: REPO_ROOT });
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /^Pulumi\.nosuchstack\.yaml: no such stack file\n$/);
+  const dir = fs.mkdtempSync(path.join(REPO_ROOT, ".tmp-opsdocs-"));
+  try {
+    const file = path.join(dir, "Pulumi.dev.yaml");
+    fs.writeFileSync(file, readStackFileText("dev"));
+    const r = spawnSync(process.execPath, [cli, file], { encoding: "utf8", cwd: REPO_ROOT });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /Pulumi\.dev\.yaml has 2 problems; nothing was deployed:/);
+    assert.match(
+      r.stderr,
+      /ops-baseline:services\.api\.runbook\.file: names docs\/runbooks\/api\.md, which does not exist/,
+    );
+    assert.equal(fs.existsSync(path.join(dir, "docs")), false, "nothing written");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
