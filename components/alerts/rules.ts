@@ -6,6 +6,9 @@ import { ALERT_CATALOGUE, catalogueNames, type AlertContext, type AlertDefinitio
 import { runbookUrl, type AlertsConfig, type Severity } from "./config";
 import { sloRuleGroups } from "./slo";
 
+/** Rules added by other concerns link their alerts with this too: `runbookUrl(config, alertName)`. */
+export { runbookUrl };
+
 /** A catalogue entry with the stack's overrides applied. */
 export interface EffectiveAlert {
   definition: AlertDefinition;
