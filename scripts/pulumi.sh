@@ -17,6 +17,9 @@ usage() { echo "usage: scripts/pulumi.sh preview|up|destroy|refresh|run <stack> 
 command=$1
 stack=$2
 shift 2
+# `npm run preview -- prod -- --expect-no-changes` and `npm run preview -- prod --expect-no-changes`
+# mean the same.
+[ "${1:-}" = "--" ] && shift
 [ -f "Pulumi.$stack.yaml" ] || { echo "no stack file Pulumi.$stack.yaml; stacks here: $(ls Pulumi.*.yaml | sed -E 's/Pulumi\.(.*)\.yaml/\1/' | grep -v '^Pulumi' | tr '\n' ' ')" >&2; exit 2; }
 
 bin_dir=$(bash toolchain/install.sh --print-bin-dir 2>/dev/null || true)
