@@ -30,9 +30,12 @@ fi
 export PATH="$bin_dir:$PATH"
 # preview/up/destroy/refresh run the program and its providers; fail early and plainly when the
 # toolchain could not provide them (toolchain/README.md says why, and how to add them).
-if [ "$command" != run ] && ! bash toolchain/install.sh --require-all 2>/dev/null; then
-  bash toolchain/install.sh 2>&1 | grep 'missing:' >&2 || true
-  echo "the Pulumi engine here lacks the plugins above, which '$command' needs; see toolchain/README.md" >&2
+# A Docker stack needs the Docker provider, a Kubernetes stack the Kubernetes provider.
+provider=docker
+grep -q 'kind: kubernetes' "Pulumi.$stack.yaml" 2>/dev/null && provider=kubernetes
+if [ "$command" != run ] && ! bash toolchain/install.sh --check --require "$provider" 2>/dev/null; then
+  bash toolchain/install.sh --check 2>&1 | grep 'missing:' >&2 || true
+  echo "the Pulumi engine here lacks the plugins above, which '$command' of $stack needs; see toolchain/README.md" >&2
   exit 1
 fi
 export PULUMI_SKIP_UPDATE_CHECK=true
