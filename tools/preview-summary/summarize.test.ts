@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { test } from "node:test";
+import { REPO_ROOT } from "../../test/support/stack-files";
 import { digestBetween, resourcesOf } from "./fixtures";
-import { policyViolations, summarize, thresholdOf } from "./summarize";
+import { policyViolations, summarize, thresholdOf, type PreviewDigest } from "./summarize";
 
 test("an unchanged stack is risk none", async () => {
   const dev = await resourcesOf("dev");
@@ -196,4 +199,15 @@ test("alert changes are found in a rule file of any name and in PrometheusRule o
   assert.match(s.markdown, /\| QueueBacklog \| changed \(weaker\) \| threshold > 100 -> > 500 \|/);
   assert.match(s.markdown, /\| ErrorBudgetBurn \| changed \(weaker\) \| threshold > 14\.4 -> > 20 \|/);
   assert.equal(s.risk, "medium");
+});
+
+test("the real engine's --json preview of an unchanged prod counts every unchanged resource", () => {
+  // testdata/prod-unchanged.preview.json: `npm run preview -- prod --json` after `npm run up -- prod`
+  // (render mode), from the real CLI 3.259.0 with the Kubernetes provider 4.25.0.
+  const file = path.join(REPO_ROOT, "tools", "preview-summary", "testdata", "prod-unchanged.preview.json");
+  const digest = JSON.parse(fs.readFileSync(file, "utf8")) as PreviewDigest;
+  assert.equal(digest.steps?.length, 1, "the engine lists only the stack's own step");
+  const s = summarize(digest, { stack: "prod" });
+  assert.match(s.markdown, /No changes; 88 unchanged\./);
+  assert.equal(s.risk, "none");
 });
