@@ -64,6 +64,23 @@ test("prod: up renders the manifests into the repository, and a second preview c
   );
   assert.ok(!fs.existsSync(path.join(REPO_ROOT, "dist", "stacks", ".pulumi-state")), "nothing is rendered under dist/");
 
+  // Rendered files are plain text: no secret value of the stack may appear in them.
+  const config = npmRun(["pulumi", "--", "prod", "config", "--show-secrets", "--json"]);
+  assert.equal(config.status, 0, config.stderr);
+  const secretValues = Object.values(
+    JSON.parse(JSON.parse(config.stdout)["ops-baseline:secrets"].value) as Record<string, string>,
+  );
+  assert.ok(secretValues.length >= 3);
+  for (const dir of fs.readdirSync(RENDERED)) {
+    for (const file of fs.readdirSync(path.join(RENDERED, dir))) {
+      const text = fs.readFileSync(path.join(RENDERED, dir, file), "utf8");
+      const b64 = (v: string) => Buffer.from(v).toString("base64");
+      for (const v of secretValues) {
+        assert.ok(!text.includes(v) && !text.includes(b64(v)), `${dir}/${file} holds a secret value`);
+      }
+    }
+  }
+
   const preview = npmRun(["preview", "--", "prod", "--", "--expect-no-changes"]);
   assert.equal(preview.status, 0, `a second preview wants changes:\n${preview.stdout}\n${preview.stderr}`);
   assert.match(preview.stdout, /\b(\d+) unchanged/);
