@@ -179,6 +179,9 @@ for spec in "pulumi-language-nodejs:$LANGUAGE_HOST_VERSION:$LANGUAGE_HOST_MODULE
   "pulumi-resource-docker:$DOCKER_PROVIDER_VERSION:$DOCKER_PROVIDER_MODULE"; do
   IFS=: read -r name want module <<<"$spec"
   cached="$cache/$name-$want/$name"
+  # A released language host matches the CLI (and, unlike 3.68.0, runs policy packs).
+  released=$want
+  [ "$name" = pulumi-language-nodejs ] && released=$PULUMI_VERSION
   beside_cli=""
   [ -n "$on_path" ] && [ -x "$(dirname "$on_path")/$name" ] && beside_cli="$(dirname "$on_path")/$name"
   if [ -x "$cached" ]; then
@@ -187,12 +190,12 @@ for spec in "pulumi-language-nodejs:$LANGUAGE_HOST_VERSION:$LANGUAGE_HOST_MODULE
   elif found=$(command -v "$name" 2>/dev/null || echo "$beside_cli") && [ -n "$found" ] && [ "$found" != "$bin_dir/$name" ]; then
     ln -sf "$found" "$bin_dir/$name"
     log "$name: using $found"
-  elif installed_plugin "$name" "$want"; then
+  elif installed_plugin "$name" "$released"; then
     rm -f "$bin_dir/$name"
-    log "$name v$want: installed in the CLI's plugin directory"
-  elif { [ "$allow_download" = 1 ] || download_site_reachable; } && download_plugin "$name" "$want"; then
+    log "$name v$released: installed in the CLI's plugin directory"
+  elif { [ "$allow_download" = 1 ] || download_site_reachable; } && download_plugin "$name" "$released"; then
     rm -f "$bin_dir/$name"
-    log "$name v$want: downloaded by pulumi plugin install"
+    log "$name v$released: downloaded by pulumi plugin install"
   elif [ "$check_only" = 0 ] && [ "$name" != pulumi-resource-docker ] && build_plugin "$name" "$want"; then
     ln -sf "$cached" "$bin_dir/$name"
   else
