@@ -36,6 +36,7 @@ function npmRun(args: string[], extraEnv: Record<string, string> = {}) {
     ...process.env,
     PULUMI_BACKEND_URL: `file://${path.join(home, "state")}`,
     PULUMI_HOME: path.join(home, "pulumi-home"),
+    OPS_BASELINE_SKIP_BUILD: "1",
     ...extraEnv,
   };
   delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
@@ -93,6 +94,7 @@ test("prod: up renders the manifests into the repository, and a second preview c
       ...process.env,
       PULUMI_BACKEND_URL: `file://${path.join(home, "state")}`,
       PULUMI_HOME: path.join(home, "pulumi-home"),
+      OPS_BASELINE_SKIP_BUILD: "1",
     },
     maxBuffer: 64 * 1024 ** 2,
   });
