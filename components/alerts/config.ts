@@ -28,12 +28,38 @@ const sloSchema = z.strictObject({
 });
 export type SloConfig = z.output<typeof sloSchema>;
 
+/**
+ * Hand-written runbook text for one alert, placed in its section of the generated RUNBOOK.md:
+ * inline Markdown (`text`) or a Markdown file relative to the stack file (`file`).
+ */
+export const attachedTextSchema = z
+  .strictObject({ text: z.string().min(1, "must not be empty").optional(), file: z.string().min(1).optional() })
+  .refine((a) => (a.text === undefined) !== (a.file === undefined), {
+    message: "set exactly one of text: <markdown> or file: <path relative to the stack file>",
+  });
+export type AttachedText = z.output<typeof attachedTextSchema>;
+
 export const alertsConfigSchema = z.strictObject({
-  /** Where runbook_url links point; each alert adds #<anchor> of its section in docs/RUNBOOK.md. */
+  /**
+   * Where runbook_url links point: the stack's generated RUNBOOK.md (docs/stacks/<stack>/ for the
+   * repository's stacks), as a path in the repository or a full URL; each alert adds
+   * #<its name in lower case>, the anchor of its section there.
+   */
   runbookBaseUrl: z.string().min(1),
+  /** Hand-written runbook text by alert name; names are checked against the rendered alerts. */
+  runbooks: z.record(z.string(), attachedTextSchema).default({}),
   /** Tuning by alert name; names are checked against the catalogue. */
   overrides: z.record(z.string(), overrideSchema).default({}),
   /** Objectives by service name. */
   slos: z.record(z.string(), sloSchema).default({}),
 });
 export type AlertsConfig = z.output<typeof alertsConfigSchema>;
+
+/** The anchor of an alert's section in the generated runbook: its name in lower case (unique). */
+export function runbookAnchor(alertName: string): string {
+  return alertName.toLowerCase();
+}
+
+export function runbookUrl(config: Pick<AlertsConfig, "runbookBaseUrl">, alertName: string): string {
+  return `${config.runbookBaseUrl}#${runbookAnchor(alertName)}`;
+}

@@ -3,8 +3,11 @@
 import { stringify } from "yaml";
 import { secondsToDuration } from "../workloads/units";
 import { ALERT_CATALOGUE, catalogueNames, type AlertContext, type AlertDefinition } from "./catalogue";
-import type { AlertsConfig, Severity } from "./config";
+import { runbookUrl, type AlertsConfig, type Severity } from "./config";
 import { sloRuleGroups } from "./slo";
+
+/** Rules added by other concerns link their alerts with this too: `runbookUrl(config, alertName)`. */
+export { runbookUrl };
 
 /** A catalogue entry with the stack's overrides applied. */
 export interface EffectiveAlert {
@@ -56,10 +59,6 @@ export function effectiveAlerts(config: AlertsConfig): EffectiveAlert[] {
   });
 }
 
-export function runbookUrl(config: AlertsConfig, anchor: string): string {
-  return `${config.runbookBaseUrl}#${anchor}`;
-}
-
 /** The alert's rule labels: its severity and the family that inhibition matches on. */
 export function ruleLabels(alert: EffectiveAlert): Record<string, string> {
   return { family: alert.definition.family ?? alert.name, severity: alert.severity };
@@ -70,7 +69,7 @@ export function ruleAnnotations(config: AlertsConfig, alert: EffectiveAlert): Re
   const threshold = d.threshold === undefined ? "" : ` Threshold: ${alert.threshold} ${d.unit}.`;
   return {
     description: `${d.description}${threshold}`,
-    runbook_url: runbookUrl(config, d.runbook),
+    runbook_url: runbookUrl(config, alert.name),
     summary: d.summary,
   };
 }

@@ -4,7 +4,7 @@
 //   ticket:  3x  over 1d and 2h, or 1x over 3d and 6h.
 import type { AlertContext, AlertTestPlan, InputSeries } from "./catalogue";
 import { counter, DURATION_BUCKETS, round } from "./catalogue";
-import type { AlertsConfig, SloConfig } from "./config";
+import { runbookUrl, type AlertsConfig, type SloConfig } from "./config";
 import type { RuleGroup } from "./rules";
 
 export const SLO_WINDOWS = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"] as const;
@@ -91,7 +91,7 @@ export function sloAnnotations(config: AlertsConfig, t: SloTarget, alert: (typeo
     description: `{{ $labels.job }} is spending its ${t.kind} error budget (objective: ${what}) ${
       alert.severity === "critical" ? "fast enough to exhaust it within days" : "faster than it refills"
     }.`,
-    runbook_url: `${config.runbookBaseUrl}#slo-error-budget-burn`,
+    runbook_url: runbookUrl(config, alert.name),
     summary: `{{ $labels.job }} ${t.kind} error budget is burning`,
   };
 }

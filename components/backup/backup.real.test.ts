@@ -7,8 +7,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
 import { freePort, startPostgres, type Postgres } from "../../test/support/postgres";
-import { REPO_ROOT } from "../../test/support/stack-files";
+import { loadRepoStack, REPO_ROOT } from "../../test/support/stack-files";
 import { requireTool } from "../../test/support/tools";
+import { shellLine } from "../opsdocs/commands";
+import { IN_CONTAINER, restoreProcedures } from "./restore";
 import { backupsToKeep } from "./retention";
 
 const BIN = path.join(REPO_ROOT, "images", "backup", "bin");
@@ -96,6 +98,42 @@ test("the directory format with parallel jobs restores too", () => {
   const restored = script("restore-postgres", { JOBS: "2" }, [path.join(backupDir(), dir), "scratch_dir"]);
   assert.equal(restored.status, 0, restored.stderr);
   assert.equal(fingerprint("scratch_dir"), fingerprint("core_agent"));
+});
+
+test("the restore command the generated runbook prints restores the newest backup identically", () => {
+  const config = loadRepoStack("dev");
+  const here = { backupDir: backupDir(), binDir: BIN };
+  const proc = restoreProcedures(config, here).find((p) => p.backup === "postgres")!;
+  const listing = spawnSync(proc.list[0], proc.list.slice(1), { encoding: "utf8" });
+  assert.equal(listing.status, 0, listing.stderr);
+  assert.match(listing.stdout, /postgres-\d{8}T\d{6}Z\.dump\n/);
+  const argv = proc.restoreNewest!("scratch_runbook");
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8", env: pg.env });
+  assert.equal(r.status, 0, r.stderr);
+  const newest = dumps().at(-1)!;
+  assert.match(r.stderr, new RegExp(`restoring ${newest.replace(/\./g, "\\.")} into scratch_runbook`));
+  assert.equal(fingerprint("scratch_runbook"), fingerprint("core_agent"));
+
+  // The runbook prints this same command with the image's locations, inside the backup job.
+  const inImage = restoreProcedures(config).find((p) => p.backup === "postgres")!;
+  const swap = (a: string) => a.split(backupDir()).join(IN_CONTAINER.backupDir).split(BIN).join(IN_CONTAINER.binDir);
+  assert.deepEqual(argv.map(swap), inImage.restoreNewest!("scratch_runbook"));
+  const runbook = fs.readFileSync(path.join(REPO_ROOT, "docs", "stacks", "dev", "RUNBOOK.md"), "utf8");
+  assert.ok(
+    runbook.includes(
+      `docker exec ops-baseline-dev-postgres-backup ${shellLine(inImage.restoreNewest!(inImage.defaultTarget!))}\n`,
+    ),
+    "docs/stacks/dev/RUNBOOK.md prints the tested restore command",
+  );
+
+  // With no backup at all it refuses, naming the store and the directory.
+  const empty = fs.mkdtempSync(path.join(work, "empty-"));
+  const none = restoreProcedures(config, { backupDir: empty, binDir: BIN }).find((p) => p.backup === "postgres")!;
+  const noneArgv = none.restoreNewest!("scratch_none");
+  const refused = spawnSync(noneArgv[0], noneArgv.slice(1), { encoding: "utf8", env: pg.env });
+  assert.notEqual(refused.status, 0);
+  assert.match(refused.stderr, new RegExp(`no backup of postgres in ${empty}`));
+  assert.equal(pg.psql("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'scratch_none'"), "0");
 });
 
 test("an unreachable server fails the run, records the failure and leaves earlier backups untouched", () => {

@@ -153,7 +153,7 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
           blackbox: debianExporter("blackbox-exporter", "0.23"),
         },
       },
-      alerts: { runbookBaseUrl: "docs/RUNBOOK.md" },
+      alerts: { runbookBaseUrl: "docs/stacks/dev/RUNBOOK.md" },
     },
     serviceDefaults: {
       replicas: 1,
@@ -250,7 +250,7 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
           blackbox: upstreamExporter("quay.io/prometheus/blackbox-exporter:v0.25.0"),
         },
       },
-      alerts: { runbookBaseUrl: "docs/RUNBOOK.md" },
+      alerts: { runbookBaseUrl: "docs/stacks/prod/RUNBOOK.md" },
     },
     serviceDefaults: {
       replicas: 2,

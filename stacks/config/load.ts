@@ -2,10 +2,13 @@
 // that span several keys (depends-on, host ports, secret references, replicas). Every problem is
 // reported at once, one line each, naming the stack file, the key path and what would be right.
 // Nothing here registers a resource, so a bad file fails before anything is deployed.
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { z } from "zod";
 import { catalogueNames } from "../../components/alerts/catalogue";
 import { unknownOverrides } from "../../components/alerts/rules";
-import { latencyThresholdProblem } from "../../components/alerts/slo";
+import type { AttachedText } from "../../components/alerts/config";
+import { BURN_ALERTS, latencyThresholdProblem } from "../../components/alerts/slo";
 import { logFileProblems } from "../../components/logging/logrotate";
 import { applyEnvironmentDefaults, isPlainObject, type RawConfig } from "./defaults";
 import { ENVIRONMENTS, SECRET_LOOKING_ENV, stackConfigSchema, type EnvironmentName, type StackConfig } from "./schema";
@@ -42,6 +45,8 @@ export interface StackFileInput {
   values: RawConfig;
   /** Paths below `secrets` whose values are encrypted (`secure:`) in the stack file. */
   encryptedSecrets: Set<string>;
+  /** Directory of the stack file: files it names (runbook text) are relative to it. Default: cwd. */
+  dir?: string;
 }
 
 /** Validates a stack file; returns the typed config or throws ConfigError with every problem. */
@@ -198,6 +203,7 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
     }
   }
   problems.push(...alertProblems(config));
+  problems.push(...attachedTextProblems(config, input.dir ?? process.cwd()));
   problems.push(...logFileProblems(config));
   config.backup.volumes.forEach(({ service, volume }, i) => {
     const svc = config.services[service];
@@ -313,9 +319,48 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
   return problems;
 }
 
+/** Runbook text files named in the stack file must exist and be files (relative to the stack file). */
+function attachedTextProblems(config: StackConfig, dir: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const attached: Array<[string, AttachedText | undefined]> = [
+    ...Object.entries(config.services).map(([n, s]): [string, AttachedText | undefined] => [
+      `services.${n}`,
+      s.runbook,
+    ]),
+    ...Object.entries(config.dataStores).map(([n, s]): [string, AttachedText | undefined] => [
+      `dataStores.${n}`,
+      s.runbook,
+    ]),
+    ...Object.entries(config.alerts.runbooks).map(([n, a]): [string, AttachedText | undefined] => [
+      `alerts.runbooks.${n}`,
+      a,
+    ]),
+  ];
+  for (const [at, text] of attached) {
+    if (text?.file === undefined) continue;
+    const file = path.resolve(dir, text.file);
+    const path_ = at.startsWith("alerts.") ? `${at}.file` : `${at}.runbook.file`;
+    if (!fs.existsSync(file)) {
+      problems.push({ path: path_, message: `names ${text.file}, which does not exist (looked for ${file})` });
+    } else if (!fs.statSync(file).isFile()) {
+      problems.push({ path: path_, message: `names ${text.file}, which is not a file` });
+    }
+  }
+  return problems;
+}
+
 function alertProblems(config: StackConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const known = catalogueNames();
+  const alertNames = [...known, ...BURN_ALERTS.map((a) => a.name)].sort();
+  for (const name of Object.keys(config.alerts.runbooks)) {
+    if (!alertNames.includes(name)) {
+      problems.push({
+        path: `alerts.runbooks.${name}`,
+        message: `is not an alert of this project${suggest(name, alertNames)}; expected one of: ${alertNames.join(", ")}`,
+      });
+    }
+  }
   for (const name of unknownOverrides(config.alerts)) {
     problems.push({
       path: `alerts.overrides.${name}`,

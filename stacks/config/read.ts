@@ -60,7 +60,7 @@ export function readStackFileInput(projectDir: string = process.cwd()): StackFil
   const secretKeys = isConfigSecret(`${NAMESPACE}:secrets`);
   const secrets = isPlainObject(values.secrets) ? Object.keys(values.secrets) : [];
   const encryptedSecrets = encrypted.has("*") || (text === undefined && secretKeys) ? new Set(secrets) : encrypted;
-  return { file, stack, values, encryptedSecrets };
+  return { file, stack, values, encryptedSecrets, dir: projectDir };
 }
 
 function isConfigSecret(key: string): boolean {

@@ -5,7 +5,7 @@
 // Environment defaults (stacks/config/defaults.ts) are merged under the file before this schema
 // runs, so every field here is either required or has its default in that data, not in code.
 import { z } from "zod";
-import { alertsConfigSchema } from "../../components/alerts/config";
+import { alertsConfigSchema, attachedTextSchema } from "../../components/alerts/config";
 import { backupConfigSchema } from "../../components/backup/config";
 import { loggingConfigSchema } from "../../components/logging/config";
 import { monitoringConfigSchema } from "../../components/monitoring/config";
@@ -115,6 +115,8 @@ const serviceSchema = z.strictObject({
       latency: duration(),
     })
     .optional(),
+  /** Hand-written runbook text for this service, placed in the generated RUNBOOK.md. */
+  runbook: attachedTextSchema.optional(),
 });
 export type ServiceConfig = z.output<typeof serviceSchema>;
 
@@ -125,6 +127,8 @@ const dataStoreCommon = {
   storage: size(),
   resources: resourcesSchema,
   security: securitySchema,
+  /** Hand-written runbook text for this data store, placed in the generated RUNBOOK.md. */
+  runbook: attachedTextSchema.optional(),
 };
 
 const postgresSchema = z.strictObject({

@@ -28,6 +28,10 @@ import {
 } from "../../components/targets/docker/containers";
 import { orderByDependencies } from "../../components/targets/docker";
 import type { ContainerSpec, Workload } from "../../components/workloads/model";
+import { restoreProcedures } from "../../components/backup/restore";
+import { dockerCommands } from "../../components/opsdocs/commands";
+import { buildModel } from "../../components/opsdocs/model";
+import { checkCommand } from "../../components/opsdocs/runbook";
 import { DOCKER_JOB_SCHEDULER } from "../../stacks/environment";
 import { planEnvironment } from "../../stacks/plan";
 import { loadRepoStack, REPO_ROOT } from "../support/stack-files";
@@ -302,6 +306,54 @@ test("a backup runs inside its container and its metrics reach Prometheus", asyn
     const r = await promQuery('backup_last_attempt_success{backup="postgres"} == 1');
     return r.length > 0 ? r : undefined;
   });
+});
+
+test("the generated runbook's commands work on the real containers: health, restore, restart", () => {
+  // The same functions that write docs/stacks/dev/*.md, for this test's stack name.
+  const cmd = dockerCommands({ config, stack, workloads: plan.workloads, jobs: plan.jobs }, ctx);
+  const model = buildModel({
+    stack,
+    stackFile: "Pulumi.dev.yaml",
+    plan,
+    attachments: { workloads: {}, alerts: {} },
+    regenerate: "",
+  });
+  const shell = (line: string, seconds = 120) =>
+    spawnSync("timeout", [String(seconds), "bash", "-c", line], { encoding: "utf8", maxBuffer: 64 * 1024 ** 2 });
+  for (const w of plan.workloads) {
+    const state = shell(cmd.health(w));
+    assert.equal(state.status, 0, state.stderr);
+    assert.match(state.stdout, /running healthy/, `${w.name}: ${state.stdout}`);
+    const check = checkCommand(model, w);
+    if (check) assert.equal(shell(check).status, 0, `${w.name}: ${check}`);
+  }
+
+  // Restore: the newest backup (made by the test above) into a new database beside the live one.
+  const proc = restoreProcedures(config).find((p) => p.backup === "postgres")!;
+  const job = plan.jobs.find((j) => j.name === proc.job)!;
+  const restore = cmd.runInJob(job, proc.restoreNewest!(proc.defaultTarget!), "unused");
+  assert.equal(restore.length, 1);
+  const restored = shell(restore[0]);
+  assert.equal(restored.status, 0, restored.stderr);
+  assert.match(restored.stderr, /restoring postgres-\d{8}T\d{6}Z\.dump into core_agent_restored/);
+  const exists = docker([
+    "exec",
+    containerName(ctx, proc.job),
+    "psql",
+    "-d",
+    "postgres",
+    "-tAc",
+    `SELECT datname FROM pg_database WHERE datname = '${proc.defaultTarget}'`,
+  ]);
+  assert.equal(exists, proc.defaultTarget);
+  const list = shell(cmd.runInJob(job, proc.list, "unused")[0]);
+  assert.match(list.stdout, /\/backups\/postgres-\d{8}T\d{6}Z\.dump\n/);
+
+  // Restart of the API, as the runbook prints it: back to healthy.
+  const api = plan.workloads.find((w) => w.name === "api")!;
+  const restart = shell(cmd.restart(api).join(" && "), 180);
+  assert.equal(restart.status, 0, restart.stderr);
+  assert.match(shell(cmd.health(api)).stdout, /running healthy/);
 });
 
 test("a stopped data store pages: fault to notification, measured", async () => {

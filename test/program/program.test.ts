@@ -25,6 +25,14 @@ function unwrap(value: any): any {
 
 const CONTAINER = "docker:index/container:Container";
 
+/** The prod stack file as deployed to a cluster: without renderYamlToDirectory. */
+function prodDeployed(): string {
+  const text = readStackFileText("prod");
+  const out = text.replace(/^\s*renderYamlToDirectory:.*\n/m, "");
+  assert.notEqual(out, text, "Pulumi.prod.yaml renders manifests");
+  return out;
+}
+
 test("dev: every resource sits below one Environment component", async () => {
   const run = await runProgram("dev");
   const env = run.byType("ops-baseline:index:Environment");
@@ -89,7 +97,8 @@ test("dev: the API image is built from the repository's Dockerfile", async () =>
 
 for (const stack of ["dev", "prod"]) {
   test(`${stack}: secrets reach resources only as Pulumi secrets`, async () => {
-    const run = await runProgram(stack);
+    // prod as deployed to a cluster (in render mode no secret value reaches a resource at all).
+    const run = stack === "prod" ? await runProgram(stack, prodDeployed()) : await runProgram(stack);
     const leaks = run.resources.flatMap((r: RecordedResource) =>
       plainSecretLeaks(r.inputs).map((p) => `${r.type} ${r.name}${p}`),
     );
@@ -205,7 +214,7 @@ test("dev: monitoring fits the RAVE safe-mode envelope and is built from Debian 
 });
 
 test("prod: Grafana gets its admin password from a secret and Alertmanager its receiver URLs", async () => {
-  const run = await runProgram("prod");
+  const run = await runProgram("prod", prodDeployed());
   const grafana = (run.one(K8S.statefulSet, "statefulset-grafana").inputs as any).spec.template.spec.containers[0];
   const admin = grafana.env.find((e: any) => e.name === "GF_SECURITY_ADMIN_PASSWORD");
   assert.deepEqual(admin.valueFrom, { secretKeyRef: { name: "grafana-env", key: "grafanaAdminPassword" } });
@@ -264,4 +273,59 @@ test("dev: backups run in scheduler containers on a backup volume; the API rotat
   for (const c of run.byType(CONTAINER)) {
     assert.equal((c.inputs as any).logOpts["max-file"], "5", `${c.name} caps its stdout log`);
   }
+});
+
+test("dev: containers send `cpus` and healthcheck durations in the form the Docker provider reads back", async () => {
+  // The provider reads the engine's NanoCPUs back as "1.0" and healthcheck durations as Go's
+  // time.Duration text ("2m0s"); any other spelling differs on every later preview and replaces
+  // the container. These are the exact values the program sends.
+  const run = await runProgram("dev");
+  const sent = (name: string) => run.one(CONTAINER, name).inputs as Record<string, any>;
+  assert.equal(sent("postgres").cpus, "1.0");
+  assert.equal(sent("redis").cpus, "1.0");
+  assert.equal(sent("postgres-backup").cpus, "1.0");
+  assert.equal(sent("api").cpus, "0.5");
+  assert.equal(sent("node-exporter").cpus, "0.2");
+  assert.deepEqual(
+    [
+      sent("postgres").healthcheck.interval,
+      sent("postgres").healthcheck.timeout,
+      sent("postgres").healthcheck.startPeriod,
+    ],
+    ["10s", "5s", "2m0s"],
+  );
+  assert.equal(sent("prometheus").healthcheck.startPeriod, "2m0s");
+  assert.equal(sent("api-logrotate").healthcheck.interval, "1m0s");
+  assert.equal(sent("api").healthcheck.startPeriod, "40s");
+  const goDuration = /^(0s|(\d+h)?(\d+m)?(\d+(\.\d+)?s))$/;
+  for (const c of run.byType(CONTAINER)) {
+    const i = c.inputs as Record<string, any>;
+    assert.match(i.cpus, /^\d+\.\d+$/, `${c.name}: cpus ${i.cpus}`);
+    for (const key of ["interval", "timeout", "startPeriod"]) {
+      const value = i.healthcheck?.[key];
+      if (value === undefined) continue;
+      assert.match(value, goDuration, `${c.name}: healthcheck.${key} ${value}`);
+      assert.ok(
+        !/^\d+s$/.test(value) || parseInt(value, 10) < 60,
+        `${c.name}: healthcheck.${key} ${value} is not Go's form`,
+      );
+    }
+  }
+});
+
+test("prod in render mode: rendered Secrets hold placeholders, never a secret value", async () => {
+  const run = await runProgram("prod");
+  const secrets = run.byType("kubernetes:core/v1:Secret");
+  assert.ok(secrets.length >= 3);
+  for (const sec of secrets) {
+    const data = unwrap((sec.inputs as any).stringData) as Record<string, string>;
+    for (const [key, value] of Object.entries(data)) {
+      assert.doesNotMatch(value, /test-secret:/, `${sec.name}: ${key} holds a secret value`);
+    }
+  }
+  const am = unwrap((run.one("kubernetes:core/v1:Secret", "alertmanager-secret-files").inputs as any).stringData);
+  assert.match(
+    am["etc_alertmanager_alertmanager.yml"],
+    /url: <secret pagingWebhookUrl: set at deploy time, not rendered>/,
+  );
 });

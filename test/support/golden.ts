@@ -7,6 +7,7 @@ import { renderPromtoolTests } from "../../components/alerts/promtool-tests";
 import { alertContext } from "../../components/monitoring/concern";
 import { serviceWorkloads } from "../../components/services/workloads";
 import { planEnvironment } from "../../stacks/plan";
+import { allDocsTargets, writeStackDocs } from "../../tools/docs/stacks";
 import { loadRepoStack, REPO_ROOT, STACKS } from "./stack-files";
 
 export const GOLDEN_DIR = path.join(REPO_ROOT, "test", "golden");
@@ -77,4 +78,7 @@ export function writeGoldenFiles(): string[] {
 if (require.main === module) {
   const written = writeGoldenFiles();
   console.log(`wrote ${written.length} golden files under test/golden/`);
+  // The generated operations documents are golden files too (test/opsdocs.test.ts).
+  const docs = allDocsTargets().flatMap(writeStackDocs);
+  console.log(`wrote ${docs.length} operations documents (docs/stacks/, examples/*/docs/)`);
 }

@@ -41,7 +41,7 @@ function replaceSecure(value: unknown, keyPath: string, found: string[]): unknow
 }
 
 /** The namespace values of a stack file's text, with secure values replaced by stand-ins. */
-export function stackFileInputFromText(stack: string, text: string): StackFileInput {
+export function stackFileInputFromText(stack: string, text: string, dir: string = REPO_ROOT): StackFileInput {
   const doc: unknown = parseYaml(text);
   const config = isPlainObject(doc) && isPlainObject(doc.config) ? doc.config : {};
   const values: RawConfig = {};
@@ -54,7 +54,7 @@ export function stackFileInputFromText(stack: string, text: string): StackFileIn
   const encryptedSecrets = new Set(
     encrypted.filter((p) => p.startsWith("secrets.")).map((p) => p.slice("secrets.".length)),
   );
-  return { file: `Pulumi.${stack}.yaml`, stack, values, encryptedSecrets };
+  return { file: `Pulumi.${stack}.yaml`, stack, values, encryptedSecrets, dir };
 }
 
 export function readStackFileText(stack: string): string {

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { test } from "node:test";
+import { REPO_ROOT } from "../../test/support/stack-files";
 import { digestBetween, resourcesOf } from "./fixtures";
-import { policyViolations, summarize, thresholdOf } from "./summarize";
+import { policyViolations, summarize, thresholdOf, type PreviewDigest } from "./summarize";
 
 test("an unchanged stack is risk none", async () => {
   const dev = await resourcesOf("dev");
@@ -127,4 +130,84 @@ test("thresholds are read from the end of an expression", () => {
   assert.equal(thresholdOf("sum(rate(x[5m])) * 100 > 1"), "> 1");
   assert.equal(thresholdOf("predict_linear(a[6h], 24 * 3600) < 0"), "< 0");
   assert.equal(thresholdOf("vector(1)"), undefined);
+});
+
+test("the unchanged count is the engine's changeSummary, not the few unchanged steps --json lists", () => {
+  // As the real engine prints it: of the unchanged resources only the stack appears as a step.
+  const s = summarize(
+    {
+      steps: [{ op: "same", urn: "urn:pulumi:prod::ops-baseline::pulumi:pulumi:Stack::ops-baseline-prod" }],
+      changeSummary: { same: 88 },
+    },
+    { stack: "prod" },
+  );
+  assert.match(s.markdown, /No changes; 88 unchanged\./);
+  assert.equal(s.risk, "none");
+});
+
+function ruleFile(threshold: number): string {
+  return [
+    "groups:",
+    "  - name: team",
+    "    rules:",
+    "      - alert: QueueBacklog",
+    `        expr: queue_depth > ${threshold}`,
+    "        for: 5m",
+    "        labels: { severity: warning }",
+    "",
+  ].join("\n");
+}
+
+test("alert changes are found in a rule file of any name and in PrometheusRule objects", () => {
+  const urn = (type: string, name: string) => `urn:pulumi:prod::ops-baseline::${type}::${name}`;
+  const configMap = "kubernetes:core/v1:ConfigMap";
+  const promRule = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
+  const ruleObject = (threshold: number) => ({
+    type: promRule,
+    inputs: {
+      apiVersion: "monitoring.coreos.com/v1",
+      kind: "PrometheusRule",
+      spec: {
+        groups: [
+          {
+            name: "operator",
+            rules: [{ alert: "ErrorBudgetBurn", expr: `burn_rate > ${threshold}`, labels: { severity: "critical" } }],
+          },
+        ],
+      },
+    },
+  });
+  const s = summarize(
+    {
+      steps: [
+        {
+          op: "update",
+          urn: urn(configMap, "team-alerts"),
+          oldState: { type: configMap, inputs: { data: { "team-alerts.yaml": ruleFile(100) } } },
+          newState: { type: configMap, inputs: { data: { "team-alerts.yaml": ruleFile(500) } } },
+        },
+        {
+          op: "update",
+          urn: urn(promRule, "slo-burn"),
+          oldState: ruleObject(14.4),
+          newState: ruleObject(20),
+        },
+      ],
+    },
+    { stack: "prod" },
+  );
+  assert.match(s.markdown, /\| QueueBacklog \| changed \(weaker\) \| threshold > 100 -> > 500 \|/);
+  assert.match(s.markdown, /\| ErrorBudgetBurn \| changed \(weaker\) \| threshold > 14\.4 -> > 20 \|/);
+  assert.equal(s.risk, "medium");
+});
+
+test("the real engine's --json preview of an unchanged prod counts every unchanged resource", () => {
+  // testdata/prod-unchanged.preview.json: `npm run preview -- prod --json` after `npm run up -- prod`
+  // (render mode), from the real CLI 3.259.0 with the Kubernetes provider 4.25.0.
+  const file = path.join(REPO_ROOT, "tools", "preview-summary", "testdata", "prod-unchanged.preview.json");
+  const digest = JSON.parse(fs.readFileSync(file, "utf8")) as PreviewDigest;
+  assert.equal(digest.steps?.length, 1, "the engine lists only the stack's own step");
+  const s = summarize(digest, { stack: "prod" });
+  assert.match(s.markdown, /No changes; 88 unchanged\./);
+  assert.equal(s.risk, "none");
 });

@@ -12,13 +12,16 @@ import {
   containerName,
   containerRunSpec,
   healthcheckFor,
-  healthcheckTest,
+  healthcheckSettings,
+  orderByDependencies,
   podsAlias,
   scheduledCommand,
   secretEnvEntries,
   volumeName,
   type DockerContext,
 } from "./containers";
+
+export { orderByDependencies };
 
 export interface DockerTargetArgs {
   environment: string;
@@ -223,13 +226,7 @@ export class DockerTarget extends pulumi.ComponentResource {
 function sidecarHealthcheck(sidecar: Sidecar) {
   const p = sidecar.health.liveness;
   if (!p) return undefined;
-  return {
-    tests: healthcheckTest(p, []),
-    interval: `${p.periodSeconds}s`,
-    timeout: `${p.timeoutSeconds}s`,
-    retries: p.failureThreshold,
-    startPeriod: `${p.initialDelaySeconds}s`,
-  };
+  return healthcheckSettings(p, [], p.initialDelaySeconds);
 }
 
 function octal(mode: number): string {
@@ -293,22 +290,4 @@ function containerSettings(
     destroyGraceSeconds: 30,
     init: true,
   };
-}
-
-/** Workloads with every dependency before its dependents; ties by name for a stable order. */
-export function orderByDependencies(workloads: Workload[]): Workload[] {
-  const byName = new Map(workloads.map((w) => [w.name, w]));
-  const done = new Set<string>();
-  const out: Workload[] = [];
-  const visit = (w: Workload) => {
-    if (done.has(w.name)) return;
-    done.add(w.name);
-    for (const dep of [...w.dependsOn].sort()) {
-      const d = byName.get(dep);
-      if (d) visit(d);
-    }
-    out.push(w);
-  };
-  for (const w of [...workloads].sort((a, b) => a.name.localeCompare(b.name))) visit(w);
-  return out;
 }

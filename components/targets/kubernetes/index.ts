@@ -51,6 +51,12 @@ export class KubernetesTarget extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    // Rendered manifests are plain files (the provider writes Secret data in clear text), so in
+    // render mode a Secret carries a placeholder naming the secret, never its value; the values
+    // go to the cluster only when the stack deploys (no renderYamlToDirectory).
+    const secrets = args.renderYamlToDirectory
+      ? args.secrets.apply((all) => Object.fromEntries(Object.keys(all).map((k) => [k, renderedSecretPlaceholder(k)])))
+      : args.secrets;
     const ctx: KubeContext = {
       namespace: args.namespace,
       storageClass: args.storageClass,
@@ -85,7 +91,7 @@ export class KubernetesTarget extends pulumi.ComponentResource {
     for (const w of args.workloads) {
       const group = new WorkloadGroup("workload", w.role, w.name, { parent: this });
       const specs: ContainerSpec[] = [w, ...w.sidecars];
-      const config = registerConfig(w.name, specs, ctx, w.labels, args.secrets, childOpts(group));
+      const config = registerConfig(w.name, specs, ctx, w.labels, secrets, childOpts(group));
       for (const claim of persistentVolumeClaims(w, ctx)) register(claim, childOpts(group));
       for (const svc of services(w, ctx)) register(svc, childOpts(group));
       register(workloadController(w, ctx), childOpts(group, config));
@@ -98,7 +104,7 @@ export class KubernetesTarget extends pulumi.ComponentResource {
     }
     for (const job of args.jobs) {
       const group = new WorkloadGroup("job", job.role, job.name, { parent: this });
-      const config = registerConfig(job.name, [job], ctx, job.labels, args.secrets, childOpts(group));
+      const config = registerConfig(job.name, [job], ctx, job.labels, secrets, childOpts(group));
       for (const claim of persistentVolumeClaims(job, ctx))
         register(claim, { ...childOpts(group), retainOnDelete: true });
       register(cronJob(job, ctx), childOpts(group, config));
@@ -156,6 +162,11 @@ function registerConfig(
     );
   }
   return created;
+}
+
+/** What a rendered Secret holds instead of the value of secret `name`. */
+export function renderedSecretPlaceholder(name: string): string {
+  return `<secret ${name}: set at deploy time, not rendered>`;
 }
 
 function requireSecret(all: Record<string, string>, name: string, owner: string): string {

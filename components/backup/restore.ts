@@ -1,0 +1,82 @@
+// How each backed-up data store is listed and restored: the one place the generated runbooks
+// (components/opsdocs) and the restore tests take restore commands from, so a change to how
+// backups are made changes the documented and tested restore with it. Pure data: the command is
+// an argv that runs inside the data store's backup job container (which has the backup volume,
+// the client tools and the connection settings); the target wraps it in `docker exec` or a
+// one-off Kubernetes Job.
+import type { StackConfig } from "../../stacks/config/schema";
+import { BACKUP_DIR, backedUpStores } from "./concern";
+
+/** Where the backup image installs its scripts (images/backup/Dockerfile). */
+export const BACKUP_BIN_DIR = "/opt/ops-baseline/bin";
+
+export interface RestoreLocations {
+  /** The backup directory as the command sees it; BACKUP_DIR inside the job container. */
+  backupDir: string;
+  /** Directory of the backup scripts; BACKUP_BIN_DIR inside the image. */
+  binDir: string;
+}
+
+export const IN_CONTAINER: RestoreLocations = { backupDir: BACKUP_DIR, binDir: BACKUP_BIN_DIR };
+
+export interface RestoreProcedure {
+  /** The data store (or `<service>-<volume>` archive) the backups belong to. */
+  backup: string;
+  kind: "postgresql" | "redis" | "volume";
+  /** The scheduled job whose container (Docker) or template (Kubernetes) runs the commands. */
+  job: string;
+  /** Lists the backups, oldest first (file names carry their UTC time). */
+  list: string[];
+  /** Restores the newest backup into `target`; absent where no restore script exists. */
+  restoreNewest?: (target: string) => string[];
+  /** The database a restore goes into by default: a new one beside the live database. */
+  defaultTarget?: string;
+  /** The live database, for the restore that replaces it. */
+  liveTarget?: string;
+  /** Backup files of this store, as a shell glob in the backup directory. */
+  files: string[];
+}
+
+/** Every backup of the stack and how to list and restore it, in a stable order. */
+export function restoreProcedures(config: StackConfig, at: RestoreLocations = IN_CONTAINER): RestoreProcedure[] {
+  const procedures: RestoreProcedure[] = [];
+  for (const name of backedUpStores(config)) {
+    const store = config.dataStores[name];
+    if (store.engine === "postgresql") {
+      const files = [`${at.backupDir}/${name}-*.dump`, `${at.backupDir}/${name}-*.pgdir.tar`];
+      procedures.push({
+        backup: name,
+        kind: "postgresql",
+        job: `${name}-backup`,
+        list: listCommand(files),
+        files,
+        // restore-postgres checks the checksum, creates the target database when missing and
+        // restores with pg_restore --clean --if-exists --no-owner.
+        restoreNewest: (target) => [
+          "bash",
+          "-c",
+          `target=$1; shopt -s nullglob; set -- ${files.join(" ")}; ` +
+            `[ $# -gt 0 ] || { echo "no backup of ${name} in ${at.backupDir}" >&2; exit 1; }; ` +
+            `exec ${at.binDir}/restore-postgres "$(printf '%s\\n' "$@" | sort | tail -n 1)" "$target"`,
+          "restore-postgres",
+          target,
+        ],
+        defaultTarget: `${store.database}_restored`,
+        liveTarget: store.database,
+      });
+    } else {
+      const files = [`${at.backupDir}/${name}-*.rdb`];
+      procedures.push({ backup: name, kind: "redis", job: `${name}-backup`, list: listCommand(files), files });
+    }
+  }
+  for (const { service, volume } of config.backup.volumes) {
+    const name = `${service}-${volume}`;
+    const files = [`${at.backupDir}/${name}-*.tar.gz`];
+    procedures.push({ backup: name, kind: "volume", job: `${name}-archive`, list: listCommand(files), files });
+  }
+  return procedures;
+}
+
+function listCommand(files: string[]): string[] {
+  return ["bash", "-c", `shopt -s nullglob; set -- ${files.join(" ")}; [ $# -eq 0 ] || ls -l "$@"`];
+}
