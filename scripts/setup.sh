@@ -53,7 +53,7 @@ if [[ "$skip" != *" toolchain "* ]]; then
   bash toolchain/install.sh
 fi
 
-[[ "$skip" == *" observability "* ]] || { step "Prometheus, Alertmanager, node_exporter, Loki, Promtail (toolchain/observability.sh)"; bash toolchain/observability.sh; }
+[[ "$skip" == *" observability "* || "$skip" == *" toolchain "* ]] || { step "Prometheus, Alertmanager, node_exporter, Loki, Promtail (toolchain/observability.sh)"; bash toolchain/observability.sh; }
 
 if [[ "$skip" != *" docker "* ]]; then
   step "Docker engine and base image"
