@@ -12,7 +12,7 @@ skip=" ${SETUP_SKIP:-} "
 step() { printf '\n[setup] %s\n' "$*" >&2; }
 started=$(date +%s)
 
-DEBIAN_PACKAGES=(prometheus prometheus-alertmanager logrotate postgresql redis-server redis-tools docker.io debootstrap zstd)
+DEBIAN_PACKAGES=(prometheus prometheus-alertmanager logrotate postgresql redis-server redis-tools docker.io debootstrap zstd pgbackrest restic)
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -43,6 +43,8 @@ if [[ "$skip" != *" toolchain "* ]]; then
   step "Pulumi engine and plugins (toolchain/install.sh)"
   bash toolchain/install.sh
 fi
+
+[[ "$skip" == *" versitygw "* ]] || { step "versitygw S3 server (toolchain/versitygw.sh)"; bash toolchain/versitygw.sh; }
 
 if [[ "$skip" != *" docker "* ]]; then
   step "Docker engine and base image"

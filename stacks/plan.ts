@@ -1,7 +1,8 @@
 // Config -> concerns -> one list of workloads and jobs. Pure: the Pulumi program hands the result
 // to a target, and the tests and golden files read it directly.
 import type { RuleFile } from "../components/alerts/rules";
-import { backupConcern } from "../components/backup/concern";
+import { backedUpStores, backupConcern } from "../components/backup/concern";
+import { applyPitr } from "../components/backup/pgbackrest";
 import { applyLogging } from "../components/logging/logrotate";
 import { monitoringConcern } from "../components/monitoring/concern";
 import { serviceWorkloads } from "../components/services/workloads";
@@ -15,7 +16,7 @@ export interface EnvironmentPlan extends ConcernOutput {
 }
 
 export function planEnvironment(config: StackConfig): EnvironmentPlan {
-  const services = applyLogging(config, serviceWorkloads(config));
+  const services = applyPitr(config, applyLogging(config, serviceWorkloads(config)), backedUpStores(config));
   const backup = backupConcern(config);
   if (!config.monitoring.enabled) return { config, ...mergeConcerns(services, backup) };
   const monitoring = monitoringConcern(config, services.workloads);

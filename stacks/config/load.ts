@@ -189,6 +189,12 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
   for (const [storeName, store] of Object.entries(config.dataStores)) {
     if (store.passwordSecret !== undefined) useSecret(store.passwordSecret, `dataStores.${storeName}.passwordSecret`);
   }
+  const pitr = config.backup.pitr;
+  useSecret(pitr.cipherPassSecret, "backup.pitr.cipherPassSecret");
+  if (pitr.repository.type === "s3") {
+    useSecret(pitr.repository.accessKeySecret, "backup.pitr.repository.accessKeySecret");
+    useSecret(pitr.repository.secretKeySecret, "backup.pitr.repository.secretKeySecret");
+  }
   if (config.monitoring.enabled) {
     if (config.monitoring.grafana.enabled) {
       useSecret(config.monitoring.grafana.adminPasswordSecret, "monitoring.grafana.adminPasswordSecret");
