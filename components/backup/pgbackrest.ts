@@ -85,7 +85,7 @@ function backupSidecar(config: StackConfig, w: Workload, repo: PgBackRestEnv, pg
   };
   return {
     name: "pgbackrest",
-    health: { liveness: alive },
+    health: { liveness: alive, readiness: alive },
     image: { ref: config.backup.image, build: config.backup.build },
     command: [`${BIN}/pgbackrest-scheduler`],
     env: sorted({
