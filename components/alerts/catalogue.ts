@@ -43,20 +43,38 @@ function configured(names: string[]): string {
   return `{backup=~"${names.join("|")}"}`;
 }
 
+/**
+ * `absent()` of each configured name's metric, once the Pushgateway has been up for `window`
+ * seconds: a fresh stack (or a Pushgateway that restarted and lost its data) gets the same time
+ * to report as a stale backup would, instead of paging at once.
+ */
+function absentExpr(metric: string, names: string[], window: number): string[] {
+  if (names.length === 0) return [];
+  const absent = names.map((b) => `absent(${metric}{backup="${b}"})`).join(" or ");
+  return [`(${absent}) and on() (time() - max(process_start_time_seconds{job="pushgateway"}) > ${window})`];
+}
+
 /** Fires for each configured name whose metric is missing altogether (never pushed, or lost). */
-function absentPlan(metric: string, job: string, names: string[], forSeconds: number): AlertTestPlan {
-  const minutes = Math.ceil(forSeconds / 60) + 5;
+function absentPlan(metric: string, job: string, names: string[], window: number): AlertTestPlan {
+  const minutes = 30;
   const missing = first(names, "postgres");
   const present = (n: string) => ({
     series: `${metric}{job="${job}",instance="",backup="${n}"}`,
     values: gauge(60, minutes),
   });
+  const pushgateway = {
+    series: `process_start_time_seconds{job="pushgateway",instance="pushgateway:9091"}`,
+    values: gauge(-window - 3600, minutes),
+  };
   return {
-    firing: names
-      .filter((n) => n !== missing)
-      .map(present)
-      .concat([{ series: `${metric}{job="${job}",instance="",backup="removed-store"}`, values: gauge(60, minutes) }]),
-    silent: names.map(present),
+    firing: [
+      pushgateway,
+      ...names
+        .filter((n) => n !== missing)
+        .map(present)
+        .concat([{ series: `${metric}{job="${job}",instance="",backup="removed-store"}`, values: gauge(60, minutes) }]),
+    ],
+    silent: [pushgateway, ...names.map(present)],
     steadyMinutes: 0,
     labels: { backup: missing },
   };
@@ -719,12 +737,9 @@ export const ALERT_CATALOGUE: AlertDefinition[] = [
     name: "BackupMissing",
     group: "backups",
     severity: "critical",
-    // As long as BackupStale allows: a daily backup that never reported in that time.
-    forSeconds: 26 * 3600,
-    expr: (_, ctx) =>
-      ctx.backups.length === 0
-        ? []
-        : [ctx.backups.map((b) => `absent(backup_last_success_timestamp_seconds{backup="${b}"})`).join(" or ")],
+    // After as long as BackupStale allows (26 h) of Pushgateway uptime without any report.
+    forSeconds: 600,
+    expr: (_, ctx) => absentExpr("backup_last_success_timestamp_seconds", ctx.backups, 26 * 3600),
     summary: "No backup of {{ $labels.backup }} has ever reported",
     description:
       "No successful run of the configured backup {{ $labels.backup }} is known: its job never started (image, volume, schedule) or the Pushgateway lost its data.",
@@ -765,11 +780,9 @@ export const ALERT_CATALOGUE: AlertDefinition[] = [
     name: "RestoreDrillMissing",
     group: "backups",
     severity: "warning",
-    forSeconds: 8 * 86400,
-    expr: (_, ctx) =>
-      ctx.drills.length === 0
-        ? []
-        : [ctx.drills.map((b) => `absent(restore_drill_last_success_timestamp_seconds{backup="${b}"})`).join(" or ")],
+    // After a drill period and a day (8 days) of Pushgateway uptime without a passing drill.
+    forSeconds: 600,
+    expr: (_, ctx) => absentExpr("restore_drill_last_success_timestamp_seconds", ctx.drills, 8 * 86400),
     summary: "No restore drill of {{ $labels.backup }} has ever passed",
     description:
       "The configured weekly restore drill of {{ $labels.backup }} has no passing run on record: it never started, always fails, or the Pushgateway lost its data.",
