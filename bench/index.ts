@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark of the project, one after another, printing figures.
 import { main as alertLatency } from "./alert-latency";
 import { main as backupBench } from "./backup";
+import { main as pitrBench } from "./pitr";
 import { main as programBench } from "./program";
 
 async function run(): Promise<void> {
@@ -8,6 +9,7 @@ async function run(): Promise<void> {
   alertLatency();
   const i = process.argv.indexOf("--backup-mb");
   await backupBench(i > 0 ? Number(process.argv[i + 1]) : 1024);
+  await pitrBench(i > 0 ? Number(process.argv[i + 1]) : 1024);
 }
 
 run().catch((e) => {

@@ -16,7 +16,7 @@ started=$(date +%s)
 # `npm run up -- dev` needs only Node.js, a Docker engine and the Pulumi engine (step 3). The
 # Debian packages are what the tests drive (and debootstrap for the base image where no registry
 # answers); without root or without Debian they are reported, not required.
-DEBIAN_PACKAGES=(prometheus prometheus-alertmanager logrotate postgresql redis-server redis-tools docker.io debootstrap zstd)
+DEBIAN_PACKAGES=(prometheus prometheus-alertmanager logrotate postgresql redis-server redis-tools docker.io debootstrap zstd pgbackrest restic)
 missing=()
 if command -v dpkg-query >/dev/null; then
   for pkg in "${DEBIAN_PACKAGES[@]}"; do
@@ -54,6 +54,7 @@ if [[ "$skip" != *" toolchain "* ]]; then
 fi
 
 [[ "$skip" == *" observability "* || "$skip" == *" toolchain "* ]] || { step "Prometheus, Alertmanager, node_exporter, Loki, Promtail (toolchain/observability.sh)"; bash toolchain/observability.sh; }
+[[ "$skip" == *" versitygw "* || "$skip" == *" toolchain "* ]] || { step "versitygw S3 server (toolchain/versitygw.sh)"; bash toolchain/versitygw.sh; }
 
 if [[ "$skip" != *" docker "* ]]; then
   step "Docker engine and base image"

@@ -1,7 +1,8 @@
 // Config -> concerns -> one list of workloads and jobs. Pure: the Pulumi program hands the result
 // to a target, and the tests and golden files read it directly.
 import type { RuleFile } from "../components/alerts/rules";
-import { backupConcern } from "../components/backup/concern";
+import { backedUpStores, backupConcern } from "../components/backup/concern";
+import { applyPitr } from "../components/backup/pgbackrest";
 import { logStoreConcern } from "../components/logging/loki";
 import { applyLogging } from "../components/logging/logrotate";
 import type { K8sObject } from "../components/targets/kubernetes/manifests";
@@ -19,7 +20,7 @@ export interface EnvironmentPlan extends ConcernOutput {
 }
 
 export function planEnvironment(config: StackConfig): EnvironmentPlan {
-  const services = applyLogging(config, serviceWorkloads(config));
+  const services = applyPitr(config, applyLogging(config, serviceWorkloads(config)), backedUpStores(config));
   const backup = backupConcern(config);
   const logs = logStoreConcern(config);
   const kubernetesObjects = logs.kubernetesObjects;

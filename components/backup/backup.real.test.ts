@@ -82,14 +82,6 @@ test("backup-postgres writes a verified custom-format dump that restores to iden
   assert.equal(fingerprint("scratch_restore"), fingerprint("core_agent"));
 });
 
-test("the restore drill restores the newest backup into a scratch database and compares it", () => {
-  const r = script("restore-drill", baseEnv());
-  assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, /drill passed: postgres-\d{8}T\d{6}Z\.dump restores 2 tables identical to core_agent/);
-  assert.equal(metrics(path.join(backupDir(), ".metrics", "postgres.prom")).restore_drill_last_attempt_success, 1);
-  assert.equal(pg.psql("postgres", "SELECT count(*) FROM pg_database WHERE datname = 'core_agent_restore_drill'"), "0");
-});
-
 test("the directory format with parallel jobs restores too", () => {
   const r = script("backup-postgres", { ...baseEnv(), FORMAT: "directory", JOBS: "2" });
   assert.equal(r.status, 0, r.stderr);

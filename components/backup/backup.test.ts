@@ -99,3 +99,52 @@ test("volume archives name a persistent volume of a service", () => {
       /backup\.volumes\.1\.service: names no service/.test(e.message),
   );
 });
+
+test("both stacks archive PostgreSQL WAL with pgBackRest; prod to S3 with its keys as secrets", () => {
+  for (const stack of STACKS) {
+    const plan = planEnvironment(loadRepoStack(stack));
+    const postgres = plan.workloads.find((w) => w.name === "postgres")!;
+    assert.ok(postgres.args?.includes("archive_command=pgbackrest archive-push %p"), `${stack}: archive_command`);
+    assert.ok(postgres.args?.includes("archive_timeout=60s"), `${stack}: archive_timeout`);
+    const sidecar = postgres.sidecars.find((s) => s.name === "pgbackrest");
+    assert.ok(sidecar, `${stack}: the pgbackrest sidecar`);
+    assert.equal(sidecar.env.BACKUP_NAME, "postgres-pitr");
+    const secrets = sidecar.secretEnv.map((e) => e.name).sort();
+    assert.ok(secrets.includes("PGBACKREST_REPO1_CIPHER_PASS"), `${stack}: encrypted repository`);
+    for (const value of Object.values(sidecar.env)) assert.doesNotMatch(value, /example-|replace-me/);
+    if (stack === "prod") {
+      assert.equal(sidecar.env.PGBACKREST_REPO1_TYPE, "s3");
+      assert.deepEqual(secrets, [
+        "PGBACKREST_REPO1_CIPHER_PASS",
+        "PGBACKREST_REPO1_S3_KEY",
+        "PGBACKREST_REPO1_S3_KEY_SECRET",
+      ]);
+    }
+    const drill = plan.jobs.find((j) => j.name === "postgres-restore-drill")!;
+    assert.equal(drill.env.DRILL_DIR, "/drill");
+    assert.equal(drill.env.BACKUP_DIR, undefined, "the drill writes nothing into a backup volume");
+    assert.ok(!drill.volumes.some((v) => v.name === "backups"), "the drill mounts no dump volume");
+  }
+});
+
+test("a bad pitr section fails with the key and what would be right", () => {
+  const doc = parseYaml(readStackFileText("prod"));
+  const pitr = doc.config["ops-baseline:backup"].pitr;
+  delete pitr.repository.bucket;
+  pitr.archiveTimeout = "5m";
+  assert.throws(
+    () => loadStackConfig(stackFileInputFromText("prod", stringify(doc))),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /backup\.pitr\.repository\.bucket/.test(e.message) &&
+      /backup\.pitr\.archiveTimeout: must be between 1s and 60s/.test(e.message),
+  );
+  const noKey = parseYaml(readStackFileText("prod"));
+  noKey.config["ops-baseline:backup"].pitr.repository.accessKeySecret = "nowhere";
+  assert.throws(
+    () => loadStackConfig(stackFileInputFromText("prod", stringify(noKey))),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /backup\.pitr\.repository\.accessKeySecret: names secret "nowhere", which is not set/.test(e.message),
+  );
+});

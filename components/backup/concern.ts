@@ -4,6 +4,7 @@
 import type { StackConfig } from "../../stacks/config/schema";
 import { containerLogPolicy, standardLabels, toResources } from "../services/workloads";
 import type { ConcernOutput, ContainerSpec, ScheduledJob, VolumeSpec } from "../workloads/model";
+import { pgbackrestRepositoryEnv, repositoryVolume } from "./pgbackrest";
 
 export const BACKUP_DIR = "/backups";
 export const PUSHGATEWAY = "pushgateway";
@@ -71,6 +72,20 @@ export function backedUpStores(config: StackConfig): string[] {
     .sort();
 }
 
+/** The `backup` label of every configured backup and restore drill (what the alerts expect). */
+export function backupNames(config: StackConfig): { backups: string[]; drills: string[] } {
+  const stores = backedUpStores(config);
+  const postgres = stores.filter((s) => config.dataStores[s].engine === "postgresql");
+  return {
+    backups: [
+      ...stores,
+      ...postgres.map((s) => `${s}-pitr`),
+      ...config.backup.volumes.map(({ service, volume }) => `${service}-${volume}`),
+    ].sort(),
+    drills: config.backup.restoreDrill.enabled ? postgres : [],
+  };
+}
+
 export function backupConcern(config: StackConfig): ConcernOutput {
   const jobs: ScheduledJob[] = [];
   for (const name of backedUpStores(config)) {
@@ -106,15 +121,36 @@ export function backupConcern(config: StackConfig): ConcernOutput {
         schedule: config.backup.schedule,
       });
       if (config.backup.restoreDrill.enabled) {
+        // Restores the pgBackRest repository into a throwaway server in its own scratch volume;
+        // production is only read (fingerprints, a restore point). Metrics go to the Pushgateway.
+        const repo = pgbackrestRepositoryEnv(config, name);
+        const drill = container(
+          config,
+          ["/opt/ops-baseline/bin/restore-drill"],
+          {
+            ...pgEnv,
+            ...repo.env,
+            BACKUP_NAME: name,
+            DRILL_DIR: "/drill",
+            MAX_AGE_SECONDS: String(config.backup.restoreDrill.staleAfter),
+          },
+          [
+            ...repositoryVolume(config, true).map((v) => ({ ...v, sharedFrom: { workload: name, volume: v.name } })),
+            {
+              name: "drill",
+              mountPath: "/drill",
+              sizeBytes: config.backup.pitr.drillStorage,
+              persistent: false,
+              readOnly: false,
+            },
+            scratch,
+          ],
+          [...secretEnv, ...repo.secretEnv],
+        );
+        delete drill.env.BACKUP_DIR;
         jobs.push({
           ...jobBase(config, `${name}-restore-drill`, name),
-          ...container(
-            config,
-            ["/opt/ops-baseline/bin/restore-drill"],
-            { ...pgEnv, BACKUP_NAME: name },
-            [{ ...volume, readOnly: true, sharedFrom: { workload: jobName, volume: "backups" } }, scratch],
-            secretEnv,
-          ),
+          ...drill,
           schedule: config.backup.restoreDrill.schedule,
         });
       }

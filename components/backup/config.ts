@@ -1,6 +1,6 @@
 // The backup part of the stack file: what is backed up, when, how long it is kept, and where.
 import { z } from "zod";
-import { cpu, cronExpression, duration, name, pinnedImage, size } from "../../stacks/config/fields";
+import { cpu, cronExpression, duration, name, pinnedImage, port, size } from "../../stacks/config/fields";
 
 const retentionSchema = z.strictObject({
   /** The newest N backups. */
@@ -21,6 +21,56 @@ const dataStoreBackupSchema = z.strictObject({
   jobs: z.number().int().min(1).max(16).default(1),
 });
 
+const secretName = () => z.string().min(1, "must name an entry of secrets");
+
+/** An S3-compatible bucket outside the cluster and the namespace: survives both being lost. */
+const s3RepositorySchema = z.strictObject({
+  type: z.literal("s3"),
+  endpoint: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/, "must be a host name such as s3.eu-central-1.amazonaws.com (no scheme, no port)"),
+  port: port().default(443),
+  bucket: z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+      "must be an S3 bucket name (3-63 lowercase letters, digits, '.', '-')",
+    ),
+  region: z.string().min(1),
+  /** `path` for servers without virtual-host buckets (MinIO, versitygw). */
+  uriStyle: z.enum(["host", "path"]).default("host"),
+  /** Key prefix inside the bucket; each data store gets its own directory below it. */
+  path: z.string().startsWith("/", "must start with /").default("/pgbackrest"),
+  accessKeySecret: secretName(),
+  secretKeySecret: secretName(),
+});
+
+/** A repository on a volume of the target: fine for dev, lost with the target (not off-site). */
+const volumeRepositorySchema = z.strictObject({ type: z.literal("volume"), storage: size() });
+
+/** pgBackRest: continuous WAL archiving plus scheduled full and differential backups. */
+const pitrSchema = z.strictObject({
+  repository: z.discriminatedUnion("type", [s3RepositorySchema, volumeRepositorySchema], {
+    error: "must be {type: s3, endpoint, bucket, region, accessKeySecret, secretKeySecret} or {type: volume, storage}",
+  }),
+  /** Repository encryption (aes-256-cbc); the passphrase is a Pulumi secret. */
+  cipherPassSecret: secretName(),
+  /** A WAL segment is archived at least this often: the recovery point objective. */
+  archiveTimeout: duration().refine((s) => s >= 1 && s <= 60, "must be between 1s and 60s: it bounds the data lost"),
+  fullSchedule: cronExpression(),
+  diffSchedule: cronExpression(),
+  retention: z.strictObject({
+    /** Full backups kept: a count, or days when fullType is time. */
+    full: z.number().int().min(1, "must keep at least one full backup"),
+    fullType: z.enum(["count", "time"]),
+    /** Differential backups kept (counted per full backup chain). */
+    diff: z.number().int().min(1),
+  }),
+  /** Scratch space of the restore drill's throwaway server (at least the database's size). */
+  drillStorage: size(),
+});
+export type PitrConfig = z.output<typeof pitrSchema>;
+
 export const backupConfigSchema = z.strictObject({
   image: pinnedImage(),
   build: z
@@ -38,9 +88,16 @@ export const backupConfigSchema = z.strictObject({
   staleAfter: duration(),
   /** A run that takes longer is killed and counts as failed. */
   timeout: duration(),
-  restoreDrill: z.strictObject({ enabled: z.boolean(), schedule: cronExpression() }),
+  restoreDrill: z.strictObject({
+    enabled: z.boolean(),
+    schedule: cronExpression(),
+    /** No passing drill for this long raises RestoreDrillStale (a little over the period). */
+    staleAfter: duration(),
+  }),
   /** Persistent volumes of services archived as tarballs on the same schedule and retention. */
   volumes: z.array(z.strictObject({ service: name(), volume: name() })).default([]),
+  /** Point-in-time recovery of PostgreSQL data stores with pgBackRest. */
+  pitr: pitrSchema,
   /** Per data store; every data store is backed up unless it is listed here with enabled: false. */
   dataStores: z.record(name(), dataStoreBackupSchema).default({}),
 });

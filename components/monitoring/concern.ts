@@ -3,6 +3,7 @@
 import * as crypto from "node:crypto";
 import type { StackConfig } from "../../stacks/config/schema";
 import type { AlertContext } from "../alerts/catalogue";
+import { backupNames } from "../backup/concern";
 import { renderRuleFiles, type ExtraAlertGroup, type RuleFile } from "../alerts/rules";
 import { containerLogPolicy, standardLabels, toResources } from "../services/workloads";
 import type { ConcernOutput, FileSpec, Probe, SecretEnv, Workload } from "../workloads/model";
@@ -86,7 +87,11 @@ function exporter(
 }
 
 /** Alert context of a stack: which jobs are services and which are infrastructure. */
-export function alertContext(services: Workload[], monitoring: Workload[]): AlertContext {
+export function alertContext(
+  services: Workload[],
+  monitoring: Workload[],
+  backups: { backups: string[]; drills: string[] } = { backups: [], drills: [] },
+): AlertContext {
   const jobsOf = (ws: Workload[]) => [...new Set(ws.flatMap((w) => w.metrics.map((m) => m.job ?? w.name)))].sort();
   const serviceWorkloads = services.filter((w) => w.role === "service");
   return {
@@ -97,6 +102,8 @@ export function alertContext(services: Workload[], monitoring: Workload[]): Aler
     memoryLimits: Object.fromEntries(
       serviceWorkloads.flatMap((w) => w.metrics.map((m) => [m.job ?? w.name, w.resources.memoryLimitBytes])),
     ),
+    backups: [...backups.backups].sort(),
+    drills: [...backups.drills].sort(),
   };
 }
 
@@ -260,7 +267,7 @@ export function monitoringConcern(
   }
 
   // Prometheus last: its scrape configuration names every other workload.
-  const context = alertContext(others, [...exporters, alertmanager, pushgateway, ...grafana]);
+  const context = alertContext(others, [...exporters, alertmanager, pushgateway, ...grafana], backupNames(config));
   const ruleFiles = renderRuleFiles(config.alerts, context, extraAlerts);
   const scraped = [...others, ...exporters, alertmanager, pushgateway, ...grafana];
   const prometheusConfig = renderPrometheusConfig({

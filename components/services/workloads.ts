@@ -165,6 +165,14 @@ function dataStoreBase(config: StackConfig, name: string, store: DataStoreConfig
 
 export const POSTGRES_DATA_DIR = "/var/lib/postgresql/data";
 
+/** The configured least-privilege roles of a PostgreSQL store, in a fixed order. */
+export function roleEntries(store: PostgresConfig): Array<[string, { name: string; passwordSecret: string }]> {
+  return (["app", "backup", "monitor"] as const).flatMap((role) => {
+    const spec = store.roles[role];
+    return spec ? [[role, spec] as [string, { name: string; passwordSecret: string }]] : [];
+  });
+}
+
 function postgresWorkload(config: StackConfig, name: string, store: PostgresConfig): Workload {
   const ready: Probe = {
     check: {
@@ -181,8 +189,16 @@ function postgresWorkload(config: StackConfig, name: string, store: PostgresConf
       PGDATA: `${POSTGRES_DATA_DIR}/pgdata`,
       POSTGRES_DB: store.database,
       POSTGRES_USER: store.user,
+      // Roles the entrypoint creates or rotates on every start (images/postgresql/ensure-roles).
+      ...Object.fromEntries(roleEntries(store).map(([role, spec]) => [`${role.toUpperCase()}_ROLE`, spec.name])),
     },
-    secretEnv: [{ name: "POSTGRES_PASSWORD", secret: store.passwordSecret }],
+    secretEnv: [
+      { name: "POSTGRES_PASSWORD", secret: store.passwordSecret },
+      ...roleEntries(store).map(([role, spec]) => ({
+        name: `${role.toUpperCase()}_PASSWORD`,
+        secret: spec.passwordSecret,
+      })),
+    ],
     secretFiles: [],
     volumes: [
       { name: "data", mountPath: POSTGRES_DATA_DIR, sizeBytes: store.storage, persistent: true, readOnly: false },

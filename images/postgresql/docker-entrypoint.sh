@@ -26,4 +26,11 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   fi
   echo "initialised $PGDATA for database $POSTGRES_DB"
 fi
+# Least-privilege roles and password rotation (ensure-roles), on every start, before any client
+# can connect: only when the workload names at least one of them.
+if [ -n "${APP_ROLE:-}${MONITOR_ROLE:-}${BACKUP_ROLE:-}" ]; then
+  pg_ctl -D "$PGDATA" -o "-c listen_addresses='' -c archive_mode=off" -w start >/dev/null
+  PGUSER="$POSTGRES_USER" PGDATABASE="$POSTGRES_DB" PGHOST=/var/run/postgresql /usr/local/bin/ensure-roles
+  pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
+fi
 exec "$@"

@@ -96,7 +96,17 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
         storage: "5Gi",
         staleAfter: "26h",
         timeout: "1h",
-        restoreDrill: { enabled: true, schedule: "0 4 * * 0" },
+        restoreDrill: { enabled: true, schedule: "0 4 * * 0", staleAfter: "192h" },
+        // dev keeps its pgBackRest repository on a local volume; prod names an S3 bucket.
+        pitr: {
+          repository: { type: "volume", storage: "5Gi" },
+          cipherPassSecret: "pgbackrestCipherPass",
+          archiveTimeout: "60s",
+          fullSchedule: "15 2 * * 0",
+          diffSchedule: "15 2 * * 1-6",
+          retention: { full: 2, fullType: "count", diff: 6 },
+          drillStorage: "4Gi",
+        },
       },
       // Every image here builds locally, so dev deploys offline: Prometheus, Alertmanager and
       // node_exporter from the Go module proxy at prod's versions (components/monitoring/versions.ts);
@@ -208,7 +218,17 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
         storage: "100Gi",
         staleAfter: "26h",
         timeout: "2h",
-        restoreDrill: { enabled: true, schedule: "0 4 * * 0" },
+        restoreDrill: { enabled: true, schedule: "0 4 * * 0", staleAfter: "192h" },
+        // The repository (an S3 bucket outside the cluster) is named in Pulumi.prod.yaml.
+        pitr: {
+          cipherPassSecret: "pgbackrestCipherPass",
+          archiveTimeout: "60s",
+          fullSchedule: "15 1 * * 0",
+          diffSchedule: "15 1 * * 1-6",
+          // Four weekly full backups, i.e. about 30 days of point-in-time recovery (C0Di3: 30 days).
+          retention: { full: 4, fullType: "count", diff: 6 },
+          drillStorage: "200Gi",
+        },
       },
       monitoring: {
         enabled: true,

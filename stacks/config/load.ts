@@ -193,6 +193,17 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
   }
   for (const [storeName, store] of Object.entries(config.dataStores)) {
     if (store.passwordSecret !== undefined) useSecret(store.passwordSecret, `dataStores.${storeName}.passwordSecret`);
+    if (store.engine === "postgresql") {
+      for (const [role, spec] of Object.entries(store.roles)) {
+        if (spec) useSecret(spec.passwordSecret, `dataStores.${storeName}.roles.${role}.passwordSecret`);
+      }
+    }
+  }
+  const pitr = config.backup.pitr;
+  useSecret(pitr.cipherPassSecret, "backup.pitr.cipherPassSecret");
+  if (pitr.repository.type === "s3") {
+    useSecret(pitr.repository.accessKeySecret, "backup.pitr.repository.accessKeySecret");
+    useSecret(pitr.repository.secretKeySecret, "backup.pitr.repository.secretKeySecret");
   }
   if (config.monitoring.enabled) {
     if (config.monitoring.grafana.enabled) {

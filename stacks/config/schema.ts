@@ -131,6 +131,8 @@ const dataStoreCommon = {
   runbook: attachedTextSchema.optional(),
 };
 
+const sqlRole = () => z.string().regex(/^[a-z_][a-z0-9_]*$/, "must be a lowercase SQL identifier");
+
 const postgresSchema = z.strictObject({
   engine: z.literal("postgresql"),
   ...dataStoreCommon,
@@ -139,6 +141,18 @@ const postgresSchema = z.strictObject({
   user: z.string().regex(/^[a-z_][a-z0-9_]*$/, "must be a lowercase SQL identifier"),
   passwordSecret: z.string(),
   maxConnections: z.number().int().min(5),
+  /**
+   * Least-privilege roles beside the superuser `user`, created and rotated on every start
+   * (images/postgresql/ensure-roles): `app` for services, `monitor` (pg_monitor) for the
+   * exporter, `backup` (read-all, restore points) for the restore drill. Each has its own secret.
+   */
+  roles: z
+    .strictObject({
+      app: z.strictObject({ name: sqlRole(), passwordSecret: z.string().min(1) }).optional(),
+      monitor: z.strictObject({ name: sqlRole(), passwordSecret: z.string().min(1) }).optional(),
+      backup: z.strictObject({ name: sqlRole(), passwordSecret: z.string().min(1) }).optional(),
+    })
+    .default({}),
 });
 export type PostgresConfig = z.output<typeof postgresSchema>;
 

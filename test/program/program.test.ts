@@ -263,10 +263,14 @@ test("dev: backups run in scheduler containers on a backup volume; the API rotat
   assert.ok(
     backup.mounts.some((m: any) => m.source === "ops-baseline-dev-postgres-backup-backups" && m.target === "/backups"),
   );
+  // The drill reads the pgBackRest repository (dev: the postgres workload's volume) read-only and
+  // mounts no dump volume: it restores into its own scratch space.
   const drill = run.one(CONTAINER, "postgres-restore-drill").inputs as Record<string, any>;
-  assert.ok(
-    drill.mounts.some((m: any) => m.source === "ops-baseline-dev-postgres-backup-backups" && m.readOnly === true),
-  );
+  assert.ok(drill.mounts.some((m: any) => m.source === "ops-baseline-dev-postgres-pgbackrest" && m.readOnly === true));
+  assert.ok(!drill.mounts.some((m: any) => m.source === "ops-baseline-dev-postgres-backup-backups"));
+  const sidecar = run.one(CONTAINER, "postgres-pgbackrest").inputs as Record<string, any>;
+  assert.ok(sidecar.mounts.some((m: any) => m.source === "ops-baseline-dev-postgres-data"));
+  assert.ok(sidecar.mounts.some((m: any) => m.source === "ops-baseline-dev-postgres-pgbackrest" && !m.readOnly));
   const rotate = run.one(CONTAINER, "api-logrotate").inputs as Record<string, any>;
   assert.ok(rotate.mounts.some((m: any) => m.source === "ops-baseline-dev-api-logs" && m.target === "/app/logs"));
   assert.equal(rotate.user, "10001:10001");

@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderPromtoolTests } from "../../components/alerts/promtool-tests";
+import { backupNames } from "../../components/backup/concern";
 import { alertContext } from "../../components/monitoring/concern";
 import { serviceWorkloads } from "../../components/services/workloads";
 import { planEnvironment } from "../../stacks/plan";
@@ -57,6 +58,7 @@ export function planContext(stack: string) {
   return alertContext(
     services,
     plan.workloads.filter((w) => !names.has(w.name)),
+    backupNames(config),
   );
 }
 

@@ -22,18 +22,32 @@ export async function freePort(): Promise<number> {
 
 export interface Postgres {
   port: number;
+  /** The temporary directory (socket, log) and the data directory inside it. */
+  dir: string;
+  data: string;
   env: NodeJS.ProcessEnv;
   psql(db: string, sql: string): string;
   stop(): void;
 }
 
-function asPostgres(args: string[]): { status: number | null; stdout: string; stderr: string } {
+/** Runs a command as the `postgres` OS user when the tests run as root (PostgreSQL refuses root). */
+export function asPostgres(
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+): { status: number | null; stdout: string; stderr: string } {
   const isRoot = process.getuid?.() === 0;
   const [cmd, ...rest] = isRoot ? ["runuser", "-u", "postgres", "--", ...args] : args;
-  return spawnSync(cmd, rest, { encoding: "utf8" });
+  return spawnSync(cmd, rest, { encoding: "utf8", env: env ?? process.env, maxBuffer: 64 * 1024 ** 2 });
 }
 
-export async function startPostgres(): Promise<Postgres> {
+export interface PostgresOptions {
+  /** Extra server settings, passed as -c name=value. */
+  settings?: Record<string, string>;
+  /** Environment of the server process (e.g. PGBACKREST_* for archive_command). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function startPostgres(options: PostgresOptions = {}): Promise<Postgres> {
   requireTool("pg_ctl", [`${PG_BIN}/pg_ctl`]);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ops-baseline-pg-"));
   fs.chmodSync(dir, 0o777);
@@ -52,17 +66,22 @@ export async function startPostgres(): Promise<Postgres> {
   ]);
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
   const port = await freePort();
-  const start = asPostgres([
-    `${PG_BIN}/pg_ctl`,
-    "-D",
-    data,
-    "-l",
-    path.join(dir, "log"),
-    "-o",
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
-    "-w",
-    "start",
-  ]);
+  const start = asPostgres(
+    [
+      `${PG_BIN}/pg_ctl`,
+      "-D",
+      data,
+      "-l",
+      path.join(dir, "log"),
+      "-o",
+      [`-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`]
+        .concat(Object.entries(options.settings ?? {}).map(([k, v]) => `-c ${k}='${v}'`))
+        .join(" "),
+      "-w",
+      "start",
+    ],
+    options.env,
+  );
   if (start.status !== 0)
     throw new Error(`pg_ctl start failed: ${start.stderr}\n${fs.readFileSync(path.join(dir, "log"), "utf8")}`);
   const env = {
@@ -74,6 +93,8 @@ export async function startPostgres(): Promise<Postgres> {
   };
   return {
     port,
+    dir,
+    data,
     env,
     psql(db, sql) {
       const r = spawnSync("psql", ["-v", "ON_ERROR_STOP=1", "-d", db, "-tAc", sql], { encoding: "utf8", env });

@@ -4,9 +4,11 @@
 # $PUSHGATEWAY_URL is set, pushed to the Pushgateway that Prometheus scrapes.
 set -euo pipefail
 
-BACKUP_DIR=${BACKUP_DIR:?BACKUP_DIR must name the backup directory}
 BACKUP_NAME=${BACKUP_NAME:?BACKUP_NAME must name this backup (e.g. the data store)}
-METRICS_FILE=${METRICS_FILE:-$BACKUP_DIR/.metrics/$BACKUP_NAME.prom}
+# Scripts that write to an object store (pgBackRest, restic) have no backup directory; their
+# metrics file is scratch and the Pushgateway keeps the series.
+BACKUP_DIR=${BACKUP_DIR:-}
+METRICS_FILE=${METRICS_FILE:-${BACKUP_DIR:-${TMPDIR:-/tmp}}/.metrics/$BACKUP_NAME.prom}
 MAX_AGE_SECONDS=${MAX_AGE_SECONDS:-93600}
 KEEP_LAST=${KEEP_LAST:-7}
 KEEP_DAILY=${KEEP_DAILY:-0}
@@ -32,9 +34,13 @@ write_metrics() {
   local labels="backup=\"$BACKUP_NAME\""
   local tmp="$METRICS_FILE.tmp.$$"
   {
-    echo "# HELP ${kind}_last_success_timestamp_seconds When the last successful run finished."
-    echo "# TYPE ${kind}_last_success_timestamp_seconds gauge"
-    echo "${kind}_last_success_timestamp_seconds{$labels} $last_success"
+    # A failed run that knows no earlier success sends no last-success line: the Pushgateway
+    # (POST replaces only the metrics sent) keeps the one an earlier run pushed.
+    if [ "$last_success" != 0 ]; then
+      echo "# HELP ${kind}_last_success_timestamp_seconds When the last successful run finished."
+      echo "# TYPE ${kind}_last_success_timestamp_seconds gauge"
+      echo "${kind}_last_success_timestamp_seconds{$labels} $last_success"
+    fi
     echo "# HELP ${kind}_last_attempt_success Whether the last run succeeded (1) or failed (0)."
     echo "# TYPE ${kind}_last_attempt_success gauge"
     echo "${kind}_last_attempt_success{$labels} $ok"
@@ -44,13 +50,13 @@ write_metrics() {
     echo "# HELP ${kind}_duration_seconds How long the last run took."
     echo "# TYPE ${kind}_duration_seconds gauge"
     echo "${kind}_duration_seconds{$labels} $((now - started))"
+    echo "# HELP ${kind}_max_age_seconds Age after which the last success counts as stale."
+    echo "# TYPE ${kind}_max_age_seconds gauge"
+    echo "${kind}_max_age_seconds{$labels} $MAX_AGE_SECONDS"
     if [ "$kind" = backup ]; then
       echo "# HELP backup_size_bytes Size of the last successful backup."
       echo "# TYPE backup_size_bytes gauge"
       echo "backup_size_bytes{$labels} $bytes"
-      echo "# HELP backup_max_age_seconds Age after which the newest backup counts as stale."
-      echo "# TYPE backup_max_age_seconds gauge"
-      echo "backup_max_age_seconds{$labels} $MAX_AGE_SECONDS"
     fi
   } >"$tmp"
   mv "$tmp" "$METRICS_FILE"
