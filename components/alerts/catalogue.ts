@@ -172,17 +172,29 @@ export const ALERT_CATALOGUE: AlertDefinition[] = [
     group: "services",
     severity: "critical",
     forSeconds: 30,
-    expr: (_, ctx) => [`up{${jobMatcher(ctx.serviceJobs)}} == 0`],
+    // A crashed replica stays a target (discovery lists pods that are not ready) and reports
+    // up == 0; a service with no target at all (scaled to zero, every pod gone) has no `up`
+    // series, which absent() catches per job (one rule: two rules of one name and labels would
+    // be duplicates to promtool).
+    expr: (_, ctx) => [
+      [`up{${jobMatcher(ctx.serviceJobs)}} == 0`, ...ctx.serviceJobs.map((job) => `absent(up{job="${job}"})`)].join(
+        " or ",
+      ),
+    ],
     summary: "{{ $labels.job }} is down",
     description:
-      "Prometheus cannot scrape {{ $labels.instance }} of {{ $labels.job }}; the service is down or unreachable.",
+      "Prometheus cannot scrape {{ $labels.instance }} of {{ $labels.job }}, or finds no instance of it at all; the service is down, scaled to zero or unreachable.",
     runbook: "servicedown",
     test: (_, ctx) => {
       const job = first(ctx.serviceJobs, "api");
       const series = `up{job="${job}",instance="${job}:3000"}`;
+      // The other services report, so only this one's instance fires.
+      const others = ctx.serviceJobs
+        .filter((j) => j !== job)
+        .flatMap((j) => stateSeries(`up{job="${j}",instance="${j}:3000"}`, 1));
       return {
-        firing: stateSeries(series, 0),
-        silent: stateSeries(series, 1),
+        firing: [...stateSeries(series, 0), ...others],
+        silent: [...stateSeries(series, 1), ...others],
         steadyMinutes: 0,
         labels: { job, instance: `${job}:3000` },
       };
@@ -635,6 +647,56 @@ export const ALERT_CATALOGUE: AlertDefinition[] = [
       },
     }),
   ),
+  {
+    name: "AlertmanagerNotificationsFailing",
+    group: "monitoring",
+    severity: "critical",
+    forSeconds: 300,
+    // Pages go through the very pipeline that fails; the heartbeat receiver (Watchdog) is the
+    // second path, and this alert reaches whichever integration still works.
+    expr: () => [
+      'sum by (job, instance, integration) (rate(alertmanager_notifications_failed_total{job="alertmanager"}[5m])) > 0',
+    ],
+    summary: "Alertmanager fails to deliver notifications via {{ $labels.integration }}",
+    description:
+      "Alertmanager at {{ $labels.instance }} could not deliver notifications through {{ $labels.integration }} in the last 5 minutes: pages and tickets are being lost (receiver down, egress blocked, credentials wrong).",
+    runbook: "alertmanagernotificationsfailing",
+    test: () => {
+      const labels = `job="alertmanager",instance="alertmanager:9093",integration="webhook"`;
+      return {
+        firing: [{ series: `alertmanager_notifications_failed_total{${labels}}`, values: counter(2) }],
+        silent: [{ series: `alertmanager_notifications_failed_total{${labels}}`, values: counter(0) }],
+        steadyMinutes: 5,
+        labels: { job: "alertmanager", instance: "alertmanager:9093", integration: "webhook" },
+      };
+    },
+  },
+  {
+    name: "PrometheusRuleEvaluationFailures",
+    group: "monitoring",
+    severity: "critical",
+    forSeconds: 300,
+    expr: () => [
+      'sum by (job, instance, rule_group) (rate(prometheus_rule_evaluation_failures_total{job="prometheus"}[5m])) > 0',
+    ],
+    summary: "Prometheus fails to evaluate rules of {{ $labels.rule_group }}",
+    description:
+      "Rules of {{ $labels.rule_group }} failed to evaluate on {{ $labels.instance }} in the last 5 minutes: the alerts in that group cannot fire.",
+    runbook: "prometheusruleevaluationfailures",
+    test: () => {
+      const labels = `job="prometheus",instance="localhost:9090",rule_group="/etc/prometheus/rules/services.yml;services"`;
+      return {
+        firing: [{ series: `prometheus_rule_evaluation_failures_total{${labels}}`, values: counter(1) }],
+        silent: [{ series: `prometheus_rule_evaluation_failures_total{${labels}}`, values: counter(0) }],
+        steadyMinutes: 5,
+        labels: {
+          job: "prometheus",
+          instance: "localhost:9090",
+          rule_group: "/etc/prometheus/rules/services.yml;services",
+        },
+      };
+    },
+  },
   {
     name: "ScrapeTargetMissing",
     group: "monitoring",

@@ -1,6 +1,5 @@
 // The monitoring concern: Prometheus, Alertmanager, Grafana and the exporters as workloads, with
 // their configuration rendered from the same stack config as the services they watch.
-import * as crypto from "node:crypto";
 import type { StackConfig } from "../../stacks/config/schema";
 import type { AlertContext } from "../alerts/catalogue";
 import { renderRuleFiles, type ExtraAlertGroup, type RuleFile } from "../alerts/rules";
@@ -76,9 +75,11 @@ function exporter(
   const { metricsLabels, ...fields } = extra;
   return monitoringWorkload(config, name, e, {
     ports: [{ name: "metrics", containerPort: port, protocol: "tcp", external: false }],
+    // The landing page, not /metrics: scraping an exporter queries its database, and a slow or
+    // down database must show as pg_up/redis_up == 0, not as an exporter restarted by its probe.
     health: {
-      liveness: httpProbe("/metrics", "metrics", 30),
-      readiness: httpProbe("/metrics", "metrics", 10),
+      liveness: httpProbe("/", "metrics", 30),
+      readiness: httpProbe("/", "metrics", 10),
     },
     metrics: [{ port: "metrics", path: "/metrics", labels: metricsLabels }],
     ...fields,
@@ -189,8 +190,14 @@ export function monitoringConcern(
       readiness: httpProbe("/-/ready", "web", 10),
     },
     metrics: [{ port: "web", path: "/metrics", job: "alertmanager" }],
+    reload: { url: "http://127.0.0.1:9093/-/reload", dirs: ["/etc/alertmanager"] },
     // Webhook receivers inside the environment (e.g. a local sink in dev).
     connectsTo: services.map((s) => s.name).sort(),
+    // Receivers outside it (paging, ticket and heartbeat services): their URLs are secrets, so
+    // the policy allows the declared address ranges and ports.
+    egress: Object.values(m.alertmanager.receivers).some((r) => r.url || r.urlSecret)
+      ? [{ name: "receivers", ...m.alertmanager.receiverEgress }]
+      : [],
   });
   const amConfig = renderAlertmanagerConfig(m);
   const amFile = { path: "/etc/alertmanager/alertmanager.yml", mode: 0o444 };
@@ -291,13 +298,16 @@ export function monitoringConcern(
     health: {
       liveness: httpProbe("/-/healthy", "web", 30),
       readiness: httpProbe("/-/ready", "web", 10),
-      startup: httpProbe("/-/ready", "web", 5, 24),
+      // Replaying the write-ahead log of a large TSDB takes minutes: up to 30 minutes to start
+      // before the liveness probe counts (15 s x 120).
+      startup: httpProbe("/-/ready", "web", 15, 120),
     },
     metrics: [{ port: "web", path: "/metrics", job: "prometheus" }],
     connectsTo: [
       ...new Set([...scraped.filter((w) => w.metrics.length > 0).map((w) => w.name), "alertmanager"]),
     ].sort(),
-    annotations: { "ops-baseline/config-sha256": sha256(files.map((f) => f.path + f.content).join("\0")) },
+    // Configuration and rules are re-read on change (POST /-/reload), not by a restart.
+    reload: { url: "http://127.0.0.1:9090/-/reload", dirs: [PROMETHEUS_CONFIG_DIR] },
   });
   return {
     workloads: [prometheus, alertmanager, pushgateway, ...grafana, ...exporters].sort((a, b) =>
@@ -309,8 +319,4 @@ export function monitoringConcern(
     alertmanagerConfig: amConfig,
     context,
   };
-}
-
-function sha256(text: string): string {
-  return crypto.createHash("sha256").update(text).digest("hex");
 }

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
+import YAML from "yaml";
 import { renderPromtoolTests } from "../alerts/promtool-tests";
 import { renderRuleFiles } from "../alerts/rules";
 import { planContext } from "../../test/support/golden";
@@ -134,3 +135,54 @@ for (const stack of STACKS) {
     }
   });
 }
+
+test("prod: ServiceDown pages for a crashed replica (up == 0) and for a service with no target left (scaled to zero)", () => {
+  const promtool = requireTool("promtool");
+  const dir = tempDir();
+  try {
+    writePrometheusFiles("prod", dir);
+    const rule = (YAML.parse(fs.readFileSync(path.join(dir, "rules", "services.rules.yml"), "utf8")).groups as any[])
+      .flatMap((g) => g.rules)
+      .find((r: any) => r.alert === "ServiceDown");
+    const expected = (labels: Record<string, string>) => {
+      const fill = (text: string) => text.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, l) => labels[l] ?? "");
+      const annotations = Object.fromEntries(Object.entries(rule.annotations).map(([k, v]) => [k, fill(String(v))]));
+      return `          - exp_labels: ${JSON.stringify({ ...labels, family: "ServiceDown", severity: "critical" })}\n            exp_annotations: ${JSON.stringify(annotations)}`;
+    };
+    const others = ["alertmanager", "node", "prometheus"].map(
+      (job) => `      - series: up{job="${job}",instance="${job}:9090"}\n        values: 1x10`,
+    );
+    const down = (series: string[], expected: string) =>
+      [
+        "  - interval: 30s",
+        "    input_series:",
+        ...series,
+        "    alert_rule_test:",
+        "      - eval_time: 2m",
+        "        alertname: ServiceDown",
+        "        exp_alerts:",
+        expected,
+      ].join("\n");
+    const suite = [
+      `rule_files: [${path.join(dir, "rules", "services.rules.yml")}]`,
+      "evaluation_interval: 30s",
+      "tests:",
+      // One of two API replicas crashed: it stays a target and reports 0.
+      down(
+        [
+          ...others,
+          '      - series: up{job="api",instance="10.0.0.1:3000"}\n        values: 1x10',
+          '      - series: up{job="api",instance="10.0.0.2:3000"}\n        values: 0x10',
+        ],
+        expected({ job: "api", instance: "10.0.0.2:3000" }),
+      ),
+      // Scaled to zero: discovery finds nothing, so there is no `up` series for api at all.
+      down(others, expected({ job: "api" })),
+    ].join("\n");
+    fs.writeFileSync(path.join(dir, "down.yml"), suite + "\n");
+    const result = run(promtool, ["test", "rules", path.join(dir, "down.yml")]);
+    assert.equal(result.status, 0, result.stdout + result.stderr);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

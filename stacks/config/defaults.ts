@@ -106,6 +106,13 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
           groupInterval: "1m",
           repeatInterval: "4h",
           receivers: { paging: {}, ticket: {}, heartbeat: {} },
+          // Any public address on HTTPS; never the private ranges the cluster and its metadata
+          // service live in (RFC 1918, link-local).
+          receiverEgress: {
+            cidrs: ["0.0.0.0/0"],
+            except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"],
+            ports: [443],
+          },
         },
         pushgateway: {
           ...debianPackageImage("ops-baseline/pushgateway:1.4-bookworm", "prometheus-pushgateway", "/data"),
@@ -144,7 +151,12 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
   },
   prod: {
     config: {
-      target: { kind: "kubernetes", namespace: "ops-baseline" },
+      target: {
+        kind: "kubernetes",
+        namespace: "ops-baseline",
+        protectData: true,
+        configReloaderImage: "quay.io/prometheus-operator/prometheus-config-reloader:v0.78.2",
+      },
       rules: { minReplicas: 2, allowHostPorts: false },
       logging: {
         containerLogs: { driver: "json-file", maxSize: "10MB", maxFiles: 5 },
@@ -190,6 +202,13 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
           groupInterval: "5m",
           repeatInterval: "4h",
           receivers: { paging: {}, ticket: {}, heartbeat: {} },
+          // Any public address on HTTPS; never the private ranges the cluster and its metadata
+          // service live in (RFC 1918, link-local).
+          receiverEgress: {
+            cidrs: ["0.0.0.0/0"],
+            except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"],
+            ports: [443],
+          },
         },
         pushgateway: {
           image: "quay.io/prometheus/pushgateway:v1.9.0",
