@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { REPO_ROOT } from "../test/support/stack-files";
 import { runProgram } from "../test/support/program";
 import {
   cappedLogs,
@@ -146,3 +149,12 @@ for (const stack of ["dev", "prod"]) {
     assert.deepEqual(problems, []);
   });
 }
+
+test("the pack's package.json carries a version, which the engine requires to load a policy pack", () => {
+  // Without it `pulumi preview --policy-pack policy` stops with "Version must be defined in the
+  // package.json file" before any policy runs.
+  const pack = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "policy", "package.json"), "utf8"));
+  const project = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8"));
+  assert.match(String(pack.version), /^\d+\.\d+\.\d+$/, "policy/package.json: version must be a semver version");
+  assert.equal(pack.version, project.version, "policy/package.json: version follows the project's version");
+});

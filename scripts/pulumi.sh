@@ -24,6 +24,9 @@ usage() { echo "usage: scripts/pulumi.sh preview|up|destroy|refresh|run <stack> 
 command=$1
 stack=$2
 shift 2
+# `npm run preview -- prod -- --expect-no-changes` and `npm run preview -- prod --expect-no-changes`
+# mean the same.
+[ "${1:-}" = "--" ] && shift
 [ -f "Pulumi.$stack.yaml" ] || { echo "no stack file Pulumi.$stack.yaml; stacks here: $(ls Pulumi.*.yaml | sed -E 's/Pulumi\.(.*)\.yaml/\1/' | grep -v '^Pulumi' | tr '\n' ' ')" >&2; exit 2; }
 
 if [ "$command" = destroy ]; then
@@ -76,9 +79,12 @@ fi
 export PATH="$bin_dir:$PATH"
 # preview/up/destroy/refresh run the program and its providers; fail early and plainly when the
 # toolchain could not provide them (toolchain/README.md says why, and how to add them).
-if [ "$command" != run ] && ! bash toolchain/install.sh --require-all 2>/dev/null; then
-  bash toolchain/install.sh 2>&1 | grep 'missing:' >&2 || true
-  echo "the Pulumi engine here lacks the plugins above, which '$command' needs; see toolchain/README.md" >&2
+# A Docker stack needs the Docker provider, a Kubernetes stack the Kubernetes provider.
+provider=docker
+grep -q 'kind: kubernetes' "Pulumi.$stack.yaml" 2>/dev/null && provider=kubernetes
+if [ "$command" != run ] && ! bash toolchain/install.sh --check --require "$provider" 2>/dev/null; then
+  bash toolchain/install.sh --check 2>&1 | grep 'missing:' >&2 || true
+  echo "the Pulumi engine here lacks the plugins above, which '$command' of $stack needs; see toolchain/README.md" >&2
   exit 1
 fi
 export PULUMI_SKIP_UPDATE_CHECK=true

@@ -1,28 +1,35 @@
 #!/usr/bin/env bash
 # Everything a fresh machine needs, idempotent and cached (a warm machine takes seconds):
 #   1. Debian packages: the real tools the tests drive (promtool, amtool, logrotate, PostgreSQL,
-#      Redis), the Docker engine and debootstrap (installed only when missing; needs root);
+#      Redis), the Docker engine and debootstrap (installed only when missing, as root; a non-root
+#      user or another OS gets the list, as `npm run up -- dev` does not need them);
 #   2. npm dependencies (npm ci, pinned by package-lock.json);
 #   3. the Pulumi engine and provider plugins at the pinned versions (toolchain/install.sh);
 #   4. a running Docker engine and the local base image debian:bookworm-slim.
-# Steps can be skipped: SETUP_SKIP="docker toolchain" bash scripts/setup.sh
+# Steps can be skipped: SETUP_SKIP="npm docker toolchain" bash scripts/setup.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 skip=" ${SETUP_SKIP:-} "
 step() { printf '\n[setup] %s\n' "$*" >&2; }
 started=$(date +%s)
 
+# `npm run up -- dev` needs only Node.js, a Docker engine and the Pulumi engine (step 3). The
+# Debian packages are what the tests drive (and debootstrap for the base image where no registry
+# answers); without root or without Debian they are reported, not required.
 DEBIAN_PACKAGES=(prometheus prometheus-alertmanager logrotate postgresql redis-server redis-tools docker.io debootstrap zstd)
 missing=()
-for pkg in "${DEBIAN_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-done
-if [ ${#missing[@]} -gt 0 ]; then
+if command -v dpkg-query >/dev/null; then
+  for pkg in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+fi
+if ! command -v dpkg-query >/dev/null; then
+  step "not a Debian system: skipping the Debian packages (npm run up -- dev does not need them; npm test does)"
+elif [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" != 0 ]; then
+  step "Debian packages missing: ${missing[*]}"
+  echo "[setup] npm run up -- dev does not need them; npm test does: sudo apt-get install ${missing[*]}" >&2
+elif [ ${#missing[@]} -gt 0 ]; then
   step "installing Debian packages: ${missing[*]}"
-  if [ "$(id -u)" != 0 ]; then
-    echo "[setup] these need root: sudo apt-get install ${missing[*]}" >&2
-    exit 1
-  fi
   apt-get update -qq
   # The packages' own services are not needed: the tests start what they use themselves.
   printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
@@ -32,7 +39,9 @@ else
   step "Debian packages present"
 fi
 
-if [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
+if [[ "$skip" == *" npm "* ]]; then
+  step "npm: skipped"
+elif [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
   step "npm dependencies present"
 else
   step "npm ci"

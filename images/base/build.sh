@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Provides the local base image `debian:bookworm-slim` that every Dockerfile here starts FROM,
 # without a container registry: debootstrap (minbase) from Debian's packages, then
-# `docker import`. The root filesystem tarball is cached outside the repository, keyed by suite
+# `docker import`; where debootstrap cannot run (no root or not Debian), `docker pull`. The root filesystem tarball is cached outside the repository, keyed by suite
 # and recipe version, so a warm machine only re-imports it (about a second).
 set -euo pipefail
 
@@ -24,6 +24,17 @@ if docker image inspect "$TAG" >/dev/null 2>&1 && [ "${1:-}" != "--force" ]; the
 fi
 
 mkdir -p "$CACHE_DIR"
+# Where debootstrap cannot run (no root, not Debian: a laptop, a hosted CI runner) but a registry
+# answers, the official image is the same base.
+if [ ! -s "$TARBALL" ] && { [ "$(id -u)" != 0 ] || ! command -v debootstrap >/dev/null; }; then
+  log "debootstrap needs root and Debian; pulling $TAG from the registry instead"
+  if timeout 300 docker pull -q "$TAG" >&2; then
+    log "pulled $TAG"
+    exit 0
+  fi
+  log "no registry answered and debootstrap cannot run here: as root on Debian, apt-get install debootstrap"
+  exit 1
+fi
 if [ ! -s "$TARBALL" ] || [ "${1:-}" = "--force" ]; then
   command -v debootstrap >/dev/null || { log "debootstrap is missing: apt-get install debootstrap"; exit 1; }
   work=$(mktemp -d)

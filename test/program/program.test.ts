@@ -277,3 +277,41 @@ test("dev: backups run in scheduler containers on a backup volume; the API rotat
     assert.equal((c.inputs as any).logOpts["max-file"], "5", `${c.name} caps its stdout log`);
   }
 });
+
+test("dev: containers send `cpus` and healthcheck durations in the form the Docker provider reads back", async () => {
+  // The provider reads the engine's NanoCPUs back as "1.0" and healthcheck durations as Go's
+  // time.Duration text ("2m0s"); any other spelling differs on every later preview and replaces
+  // the container. These are the exact values the program sends.
+  const run = await runProgram("dev");
+  const sent = (name: string) => run.one(CONTAINER, name).inputs as Record<string, any>;
+  assert.equal(sent("postgres").cpus, "1.0");
+  assert.equal(sent("redis").cpus, "1.0");
+  assert.equal(sent("postgres-backup").cpus, "1.0");
+  assert.equal(sent("api").cpus, "0.5");
+  assert.equal(sent("node-exporter").cpus, "0.2");
+  assert.deepEqual(
+    [
+      sent("postgres").healthcheck.interval,
+      sent("postgres").healthcheck.timeout,
+      sent("postgres").healthcheck.startPeriod,
+    ],
+    ["10s", "5s", "2m0s"],
+  );
+  assert.equal(sent("prometheus").healthcheck.startPeriod, "2m0s");
+  assert.equal(sent("api-logrotate").healthcheck.interval, "1m0s");
+  assert.equal(sent("api").healthcheck.startPeriod, "40s");
+  const goDuration = /^(0s|(\d+h)?(\d+m)?(\d+(\.\d+)?s))$/;
+  for (const c of run.byType(CONTAINER)) {
+    const i = c.inputs as Record<string, any>;
+    assert.match(i.cpus, /^\d+\.\d+$/, `${c.name}: cpus ${i.cpus}`);
+    for (const key of ["interval", "timeout", "startPeriod"]) {
+      const value = i.healthcheck?.[key];
+      if (value === undefined) continue;
+      assert.match(value, goDuration, `${c.name}: healthcheck.${key} ${value}`);
+      assert.ok(
+        !/^\d+s$/.test(value) || parseInt(value, 10) < 60,
+        `${c.name}: healthcheck.${key} ${value} is not Go's form`,
+      );
+    }
+  }
+});

@@ -128,3 +128,72 @@ test("thresholds are read from the end of an expression", () => {
   assert.equal(thresholdOf("predict_linear(a[6h], 24 * 3600) < 0"), "< 0");
   assert.equal(thresholdOf("vector(1)"), undefined);
 });
+
+test("the unchanged count is the engine's changeSummary, not the few unchanged steps --json lists", () => {
+  // As the real engine prints it: of the unchanged resources only the stack appears as a step.
+  const s = summarize(
+    {
+      steps: [{ op: "same", urn: "urn:pulumi:prod::ops-baseline::pulumi:pulumi:Stack::ops-baseline-prod" }],
+      changeSummary: { same: 88 },
+    },
+    { stack: "prod" },
+  );
+  assert.match(s.markdown, /No changes; 88 unchanged\./);
+  assert.equal(s.risk, "none");
+});
+
+function ruleFile(threshold: number): string {
+  return [
+    "groups:",
+    "  - name: team",
+    "    rules:",
+    "      - alert: QueueBacklog",
+    `        expr: queue_depth > ${threshold}`,
+    "        for: 5m",
+    "        labels: { severity: warning }",
+    "",
+  ].join("\n");
+}
+
+test("alert changes are found in a rule file of any name and in PrometheusRule objects", () => {
+  const urn = (type: string, name: string) => `urn:pulumi:prod::ops-baseline::${type}::${name}`;
+  const configMap = "kubernetes:core/v1:ConfigMap";
+  const promRule = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
+  const ruleObject = (threshold: number) => ({
+    type: promRule,
+    inputs: {
+      apiVersion: "monitoring.coreos.com/v1",
+      kind: "PrometheusRule",
+      spec: {
+        groups: [
+          {
+            name: "operator",
+            rules: [{ alert: "ErrorBudgetBurn", expr: `burn_rate > ${threshold}`, labels: { severity: "critical" } }],
+          },
+        ],
+      },
+    },
+  });
+  const s = summarize(
+    {
+      steps: [
+        {
+          op: "update",
+          urn: urn(configMap, "team-alerts"),
+          oldState: { type: configMap, inputs: { data: { "team-alerts.yaml": ruleFile(100) } } },
+          newState: { type: configMap, inputs: { data: { "team-alerts.yaml": ruleFile(500) } } },
+        },
+        {
+          op: "update",
+          urn: urn(promRule, "slo-burn"),
+          oldState: ruleObject(14.4),
+          newState: ruleObject(20),
+        },
+      ],
+    },
+    { stack: "prod" },
+  );
+  assert.match(s.markdown, /\| QueueBacklog \| changed \(weaker\) \| threshold > 100 -> > 500 \|/);
+  assert.match(s.markdown, /\| ErrorBudgetBurn \| changed \(weaker\) \| threshold > 14\.4 -> > 20 \|/);
+  assert.equal(s.risk, "medium");
+});

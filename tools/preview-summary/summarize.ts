@@ -124,33 +124,41 @@ export interface AlertRule {
   severity: string;
 }
 
-/** Alert rules found in a resource's inputs: ConfigMap data and Docker uploads of rule files. */
+/**
+ * Alert rules found in a resource's inputs: any Prometheus rule file, whatever its name, in
+ * ConfigMap data or Docker uploads (a text with `groups[].rules[].alert`), and the rule groups of
+ * a PrometheusRule object (the prometheus-operator's custom resource).
+ */
 export function alertRulesIn(state: ResourceState | undefined): Map<string, AlertRule> {
   const rules = new Map<string, AlertRule>();
   if (!state?.inputs) return rules;
+  const groupLists: unknown[] = [];
   const texts: string[] = [];
   const data = state.inputs.data as Record<string, unknown> | undefined;
   if (data && typeof data === "object") {
-    for (const [key, value] of Object.entries(data))
-      if (/rules\.ya?ml$/.test(key) && typeof value === "string") texts.push(value);
+    for (const value of Object.values(data)) if (typeof value === "string") texts.push(value);
   }
   const uploads = state.inputs.uploads;
   if (Array.isArray(uploads)) {
-    for (const u of uploads as Array<{ file?: string; content?: unknown }>) {
-      if (u.file && /rules\.ya?ml$/.test(u.file) && typeof u.content === "string") texts.push(u.content);
-    }
+    for (const u of uploads as Array<{ content?: unknown }>) if (typeof u.content === "string") texts.push(u.content);
   }
   for (const text of texts) {
-    let doc: unknown;
+    // Only texts that can be rule files are parsed (a cheap test before the YAML parser).
+    if (!/\bgroups\s*:/.test(text) || !/\balert\s*:/.test(text)) continue;
     try {
-      doc = parseYaml(text);
+      groupLists.push((parseYaml(text) as { groups?: unknown })?.groups);
     } catch {
       continue;
     }
-    const groups = (doc as { groups?: Array<{ rules?: Array<Record<string, unknown>> }> })?.groups ?? [];
-    for (const group of groups) {
-      for (const r of group.rules ?? []) {
-        if (typeof r.alert !== "string") continue;
+  }
+  if (state.type.endsWith(":PrometheusRule") || state.inputs.kind === "PrometheusRule") {
+    groupLists.push((state.inputs.spec as { groups?: unknown } | undefined)?.groups);
+  }
+  for (const groups of groupLists) {
+    if (!Array.isArray(groups)) continue;
+    for (const group of groups as Array<{ rules?: Array<Record<string, unknown>> }>) {
+      for (const r of Array.isArray(group?.rules) ? group.rules : []) {
+        if (typeof r?.alert !== "string") continue;
         const labels = (r.labels ?? {}) as Record<string, string>;
         let key = r.alert;
         for (let i = 2; rules.has(key); i++) key = `${r.alert} #${i}`;
@@ -289,7 +297,9 @@ export function summarize(digest: PreviewDigest, options: SummaryOptions = {}): 
   const changing = steps.filter((s) => CHANGING.has(s.op) && urnType(s.urn) !== "pulumi:pulumi:Stack");
   const counts = new Map<string, number>();
   for (const s of changing) counts.set(s.op, (counts.get(s.op) ?? 0) + 1);
-  const same = steps.filter((s) => s.op === "same").length;
+  // The engine's own count: `--json` lists unchanged resources only partly (often just the
+  // stack), while changeSummary counts every one of them.
+  const same = digest.changeSummary?.same ?? steps.filter((s) => s.op === "same").length;
 
   const highRisk = changing
     .filter((s) => DESTRUCTIVE.has(s.op))

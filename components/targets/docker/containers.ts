@@ -65,13 +65,42 @@ export function healthcheckFor(w: Workload): HealthcheckSettings | undefined {
   if (!p) return undefined;
   const startup = w.health.startup;
   const startPeriod = startup ? startup.periodSeconds * startup.failureThreshold : p.initialDelaySeconds;
+  return healthcheckSettings(p, w.ports, startPeriod);
+}
+
+/** A probe as Docker healthcheck settings, durations in the form the provider reads back. */
+export function healthcheckSettings(
+  p: Probe,
+  ports: Workload["ports"],
+  startPeriodSeconds: number,
+): HealthcheckSettings {
   return {
-    tests: healthcheckTest(p, w.ports),
-    interval: `${p.periodSeconds}s`,
-    timeout: `${p.timeoutSeconds}s`,
+    tests: healthcheckTest(p, ports),
+    interval: goDuration(p.periodSeconds),
+    timeout: goDuration(p.timeoutSeconds),
     retries: p.failureThreshold,
-    startPeriod: `${startPeriod}s`,
+    startPeriod: goDuration(startPeriodSeconds),
   };
+}
+
+/**
+ * Seconds as Go's time.Duration.String() writes them ("45s", "2m0s", "1h0m0s", "250ms"). The
+ * Docker provider reads healthcheck durations back from the engine in this form; any other
+ * spelling of the same duration ("120s") is a difference on every later preview, and a
+ * healthcheck difference replaces the container.
+ */
+export function goDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`not a duration: ${seconds} s`);
+  const ms = Math.round(seconds * 1000);
+  if (ms === 0) return "0s";
+  if (ms < 1000) return `${ms}ms`;
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const rest = ms % 60_000;
+  const s = rest % 1000 === 0 ? String(rest / 1000) : (rest / 1000).toFixed(3).replace(/0+$/, "");
+  if (h > 0) return `${h}h${m}m${s}s`;
+  if (m > 0) return `${m}m${s}s`;
+  return `${s}s`;
 }
 
 export function logOptions(spec: { logPolicy: Workload["logPolicy"] }): Record<string, string> {
@@ -124,8 +153,14 @@ export function memoryMegabytes(spec: ContainerSpec): number {
   return Math.max(6, Math.ceil(spec.resources.memoryLimitBytes / 1024 ** 2));
 }
 
+/**
+ * The CPU limit as the Docker provider reads it back from the engine: a decimal with at least
+ * one fractional digit ("1.0", "0.5", "0.25", "2.0"). Writing "1" would differ from the "1.0"
+ * read back on every later preview, and a `cpus` difference replaces the container.
+ */
 export function cpus(spec: ContainerSpec): string {
-  return (spec.resources.cpuLimitMillicores / 1000).toFixed(3).replace(/\.?0+$/, "");
+  const text = (spec.resources.cpuLimitMillicores / 1000).toFixed(3).replace(/0+$/, "");
+  return text.endsWith(".") ? `${text}0` : text;
 }
 
 export function plainEnv(spec: ContainerSpec): string[] {

@@ -12,7 +12,7 @@ import {
   containerName,
   containerRunSpec,
   healthcheckFor,
-  healthcheckTest,
+  healthcheckSettings,
   podsAlias,
   scheduledCommand,
   secretEnvEntries,
@@ -223,13 +223,7 @@ export class DockerTarget extends pulumi.ComponentResource {
 function sidecarHealthcheck(sidecar: Sidecar) {
   const p = sidecar.health.liveness;
   if (!p) return undefined;
-  return {
-    tests: healthcheckTest(p, []),
-    interval: `${p.periodSeconds}s`,
-    timeout: `${p.timeoutSeconds}s`,
-    retries: p.failureThreshold,
-    startPeriod: `${p.initialDelaySeconds}s`,
-  };
+  return healthcheckSettings(p, [], p.initialDelaySeconds);
 }
 
 function octal(mode: number): string {
