@@ -53,7 +53,7 @@ if [[ "$skip" != *" toolchain "* ]]; then
   bash toolchain/install.sh
 fi
 
-[[ "$skip" == *" kube "* ]] || { step "kube-apiserver, etcd, cyclonus (toolchain/kube/install.sh)"; bash toolchain/kube/install.sh; }
+[[ "$skip" == *" kube "* || "$skip" == *" toolchain "* ]] || { step "kube-apiserver, etcd, cyclonus (toolchain/kube/install.sh)"; bash toolchain/kube/install.sh; }
 
 if [[ "$skip" != *" docker "* ]]; then
   step "Docker engine and base image"

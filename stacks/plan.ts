@@ -1,5 +1,6 @@
 // Config -> concerns -> one list of workloads and jobs. Pure: the Pulumi program hands the result
 // to a target, and the tests and golden files read it directly.
+import type { AlertContext } from "../components/alerts/catalogue";
 import type { RuleFile } from "../components/alerts/rules";
 import { backupConcern } from "../components/backup/concern";
 import { applyLogging } from "../components/logging/logrotate";
@@ -11,7 +12,7 @@ import type { StackConfig } from "./config/schema";
 export interface EnvironmentPlan extends ConcernOutput {
   config: StackConfig;
   /** Rendered monitoring configuration, for golden files and the real-tool tests. */
-  monitoring?: { prometheusConfig: string; alertmanagerConfig: string; ruleFiles: RuleFile[] };
+  monitoring?: { prometheusConfig: string; alertmanagerConfig: string; ruleFiles: RuleFile[]; context: AlertContext };
 }
 
 export function planEnvironment(config: StackConfig): EnvironmentPlan {
@@ -26,6 +27,7 @@ export function planEnvironment(config: StackConfig): EnvironmentPlan {
       prometheusConfig: monitoring.prometheusConfig,
       alertmanagerConfig: monitoring.alertmanagerConfig,
       ruleFiles: monitoring.ruleFiles,
+      context: monitoring.context,
     },
   };
 }

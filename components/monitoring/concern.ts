@@ -8,7 +8,15 @@ import type { ConcernOutput, FileSpec, Probe, SecretEnv, Workload } from "../wor
 import { alertmanagerUsesSecrets, renderAlertmanagerConfig } from "./alertmanager";
 import type { ExporterConfig } from "./config";
 import { renderGrafanaFiles } from "./grafana";
-import { BLACKBOX_HOST, PROMETHEUS_CONFIG_DIR, renderBlackboxConfig, renderPrometheusConfig } from "./prometheus";
+import {
+  BLACKBOX_HOST,
+  CLUSTER_JOBS,
+  KUBELET_PORT,
+  NODE_EXPORTER_PORT,
+  PROMETHEUS_CONFIG_DIR,
+  renderBlackboxConfig,
+  renderPrometheusConfig,
+} from "./prometheus";
 
 type Common = Pick<StackConfig["monitoring"]["prometheus"], "image" | "build" | "resources">;
 
@@ -118,8 +126,14 @@ export function monitoringConcern(
   extraAlerts: ExtraAlertGroup[] = [],
 ): MonitoringOutput {
   const m = config.monitoring;
+  const cluster =
+    config.target.kind === "kubernetes" && config.target.clusterMonitoring.enabled
+      ? { ...config.target.clusterMonitoring, namespace: config.target.namespace }
+      : undefined;
   const exporters: Workload[] = [];
-  if (m.exporters.node.enabled) {
+  // On a watched cluster node-exporter is a DaemonSet the Kubernetes target places on every node
+  // (host mounts, its own namespace); here it would be one pod that sees one node from inside.
+  if (m.exporters.node.enabled && !cluster) {
     exporters.push(
       exporter(config, "node-exporter", m.exporters.node, 9100, {
         args: ["--web.listen-address=:9100"],
@@ -166,6 +180,44 @@ export function monitoringConcern(
         connectsTo: services.map((s) => s.name).sort(),
         metrics: [{ port: "metrics", path: "/metrics", job: "blackbox-exporter" }],
       }),
+    );
+  }
+
+  if (cluster) {
+    exporters.push(
+      monitoringWorkload(
+        config,
+        "kube-state-metrics",
+        { image: cluster.kubeStateMetricsImage, resources: m.exporters.node.resources },
+        {
+          ports: [{ name: "http", containerPort: 8080, protocol: "tcp", external: false }],
+          args: [
+            "--port=8080",
+            "--telemetry-port=8081",
+            `--namespaces=${cluster.namespace}`,
+            "--resources=cronjobs,daemonsets,deployments,jobs,persistentvolumeclaims,pods,statefulsets",
+          ],
+          health: {
+            liveness: httpProbe("/healthz", "http", 30),
+            readiness: httpProbe("/healthz", "http", 10),
+          },
+          metrics: [{ port: "http", path: "/metrics", job: "kube-state-metrics" }],
+          // Lists and watches only the objects of the stack's namespace it reports.
+          apiAccess: {
+            rules: [
+              { apiGroups: [""], resources: ["persistentvolumeclaims", "pods"], verbs: ["list", "watch"] },
+              {
+                apiGroups: ["apps"],
+                resources: ["daemonsets", "deployments", "statefulsets"],
+                verbs: ["list", "watch"],
+              },
+              { apiGroups: ["batch"], resources: ["cronjobs", "jobs"], verbs: ["list", "watch"] },
+            ],
+            clusterRules: [],
+          },
+          egress: [{ name: "kubernetes-api", cidrs: cluster.apiServerCidrs, except: [], ports: [443, 6443] }],
+        },
+      ),
     );
   }
 
@@ -264,7 +316,13 @@ export function monitoringConcern(
   }
 
   // Prometheus last: its scrape configuration names every other workload.
-  const context = alertContext(others, [...exporters, alertmanager, pushgateway, ...grafana]);
+  const context = {
+    ...alertContext(others, [...exporters, alertmanager, pushgateway, ...grafana]),
+    ...(cluster ? { kubernetesNamespace: cluster.namespace } : {}),
+  };
+  if (cluster) {
+    context.infraJobs = [...new Set([...context.infraJobs, ...CLUSTER_JOBS])].sort();
+  }
   const ruleFiles = renderRuleFiles(config.alerts, context, extraAlerts);
   const scraped = [...others, ...exporters, alertmanager, pushgateway, ...grafana];
   const prometheusConfig = renderPrometheusConfig({
@@ -275,6 +333,7 @@ export function monitoringConcern(
     ruleFiles: ruleFiles.map((f) => f.name),
     alertmanager: "alertmanager:9093",
     blackbox: m.exporters.blackbox.enabled,
+    kubernetesNodes: cluster !== undefined,
   });
   const files: FileSpec[] = [
     { path: `${PROMETHEUS_CONFIG_DIR}/prometheus.yml`, content: prometheusConfig, mode: 0o444 },
@@ -308,6 +367,19 @@ export function monitoringConcern(
     ].sort(),
     // Configuration and rules are re-read on change (POST /-/reload), not by a restart.
     reload: { url: "http://127.0.0.1:9090/-/reload", dirs: [PROMETHEUS_CONFIG_DIR] },
+    ...(cluster
+      ? {
+          // Finds the nodes through the API and scrapes node-exporter and the kubelet there.
+          apiAccess: {
+            rules: [],
+            clusterRules: [{ apiGroups: [""], resources: ["nodes", "nodes/metrics"], verbs: ["get", "list", "watch"] }],
+          },
+          egress: [
+            { name: "kubernetes-api", cidrs: cluster.apiServerCidrs, except: [], ports: [443, 6443] },
+            { name: "nodes", cidrs: cluster.nodeCidrs, except: [], ports: [NODE_EXPORTER_PORT, KUBELET_PORT] },
+          ],
+        }
+      : {}),
   });
   return {
     workloads: [prometheus, alertmanager, pushgateway, ...grafana, ...exporters].sort((a, b) =>

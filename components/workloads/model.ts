@@ -175,6 +175,17 @@ export interface Workload extends ContainerSpec {
    * Alertmanager): a target that can update files in place asks for a reload instead of a restart.
    */
   reload?: { url: string; dirs: string[] };
+  /**
+   * The workload talks to the Kubernetes API with its own identity (Prometheus' service
+   * discovery, kube-state-metrics): rules within its namespace and cluster-wide. Ignored on Docker.
+   */
+  apiAccess?: { rules: AccessRule[]; clusterRules: AccessRule[] };
+}
+
+export interface AccessRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
 }
 
 export interface Sidecar extends ContainerSpec {

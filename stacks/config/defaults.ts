@@ -156,6 +156,15 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
         namespace: "ops-baseline",
         protectData: true,
         configReloaderImage: "quay.io/prometheus-operator/prometheus-config-reloader:v0.78.2",
+        clusterMonitoring: {
+          enabled: true,
+          nodeNamespace: "ops-baseline-node",
+          // Index digest as listed in a public image inventory; not verified against the registry here.
+          kubeStateMetricsImage:
+            "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.13.0@sha256:639a1e2da549210adddc0391ff91e270e83f7873014aec53258462812f741e6f",
+          nodeCidrs: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
+          apiServerCidrs: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
+        },
       },
       rules: { minReplicas: 2, allowHostPorts: false },
       logging: {

@@ -182,6 +182,20 @@ const kubernetesTargetSchema = z.strictObject({
   skipAwait: z.boolean().default(false),
   /** Sidecar that reloads Prometheus and Alertmanager when their mounted configuration changes. */
   configReloaderImage: pinnedImage(),
+  /**
+   * Watching the cluster the stack runs on: node-exporter as a DaemonSet with host mounts in its
+   * own namespace (Pod Security `privileged`; the stack's namespace stays `restricted`),
+   * kube-state-metrics for the stack's namespace, the kubelet's and cAdvisor's metrics.
+   */
+  clusterMonitoring: z.strictObject({
+    enabled: z.boolean(),
+    nodeNamespace: name(),
+    kubeStateMetricsImage: pinnedImage(),
+    /** Where the nodes' addresses are (node-exporter 9100, kubelet 10250 are reached there). */
+    nodeCidrs: z.array(z.cidrv4({ error: () => "must be an IPv4 CIDR such as 10.0.0.0/8" })).min(1),
+    /** Where the API server answers (443, 6443), for Prometheus' Kubernetes service discovery. */
+    apiServerCidrs: z.array(z.cidrv4({ error: () => "must be an IPv4 CIDR such as 10.96.0.1/32" })).min(1),
+  }),
 });
 
 const targetSchema = z.discriminatedUnion("kind", [dockerTargetSchema, kubernetesTargetSchema], {

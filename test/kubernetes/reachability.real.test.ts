@@ -81,6 +81,12 @@ function prodWithExternal(): StackConfig {
   const config = loadRepoStack("prod");
   // A declared outside dependency of the API (e.g. a hosted model API).
   config.services.api.externals = { "llm-api": { cidrs: ["203.0.113.0/24"], except: [], ports: [443] } };
+  // The cluster's addresses as a team would declare them (the defaults are the private ranges).
+  assert.equal(config.target.kind, "kubernetes");
+  if (config.target.kind === "kubernetes") {
+    config.target.clusterMonitoring.apiServerCidrs = ["10.96.0.1/32"];
+    config.target.clusterMonitoring.nodeCidrs = ["10.250.0.0/16"];
+  }
   return config;
 }
 
@@ -120,7 +126,15 @@ test("prod NetworkPolicies: what the stack needs is open, nothing else (cyclonus
   };
   const needed: Flow[] = [];
   const prom = YAML.parse(plan.monitoring!.prometheusConfig);
+  const nodeIp: Peer = { name: "a node", ip: "10.250.0.5" };
+  const apiServer: Peer = { name: "kube-apiserver", ip: "10.96.0.1" };
   for (const job of prom.scrape_configs) {
+    if (job.kubernetes_sd_configs) {
+      // Nodes found through the API: node-exporter and the kubelet on the node's address.
+      needed.push(tcp(pod("prometheus"), apiServer, 443));
+      needed.push(tcp(pod("prometheus"), nodeIp, job.job_name === "node" ? 9100 : 10250));
+      continue;
+    }
     for (const sd of job.dns_sd_configs ?? []) {
       for (const host of sd.names) needed.push(tcp(pod("prometheus"), pod(host.replace(/-pods$/, "")), sd.port));
     }
@@ -150,6 +164,7 @@ test("prod NetworkPolicies: what the stack needs is open, nothing else (cyclonus
       for (const port of ports.get(dep) ?? []) needed.push(tcp(pod(w.name), pod(dep), port));
     }
   }
+  needed.push(tcp(pod("kube-state-metrics"), apiServer, 443));
   const llm: Peer = { name: "llm-api", ip: LLM_IP };
   needed.push(tcp(pod("api"), llm, 443));
   // A port marked external is open to any source, outside the cluster or in another namespace.
@@ -189,6 +204,8 @@ test("prod NetworkPolicies: what the stack needs is open, nothing else (cyclonus
       closed.push(tcp(pod(name), to, port));
     }
     if (name !== "alertmanager") closed.push(tcp(pod(name), receiver, 443));
+    if (name !== "prometheus") closed.push(tcp(pod(name), nodeIp, 10250), tcp(pod(name), nodeIp, 9100));
+    if (name !== "prometheus" && name !== "kube-state-metrics") closed.push(tcp(pod(name), apiServer, 443));
     if (name !== "api" && name !== "alertmanager") closed.push(tcp(pod(name), llm, 443));
   }
   assert.ok(needed.length > 40 && closed.length > 200, `${needed.length} open and ${closed.length} closed flows`);

@@ -11,6 +11,9 @@ import {
   filesConfigMap,
   metadataFor,
   networkPolicies,
+  nodeExporterObjects,
+  apiAccessObjects,
+  type NodeExporterSpec,
   persistentVolumeClaims,
   podDisruptionBudget,
   restartSecrets,
@@ -40,6 +43,8 @@ export interface KubernetesTargetArgs {
   /** Annotate every object with pulumi.com/skipAwait (a control plane without nodes). */
   skipAwait?: boolean;
   configReloaderImage?: string;
+  /** node-exporter as a DaemonSet in its own namespace (cluster monitoring). */
+  nodeExporter?: NodeExporterSpec;
 }
 
 export class KubernetesTarget extends pulumi.ComponentResource {
@@ -91,6 +96,11 @@ export class KubernetesTarget extends pulumi.ComponentResource {
     const register = (obj: K8sObject, opts: pulumi.CustomResourceOptions) =>
       registerObject(args.skipAwait ? withSkipAwait(obj) : obj, opts);
 
+    if (args.nodeExporter) {
+      const [nodeNs, daemonSet] = nodeExporterObjects(args.nodeExporter, ctx);
+      const nodeNamespace = register(nodeNs, { parent: this, provider });
+      register(daemonSet, { parent: this, provider, dependsOn: [nodeNamespace] });
+    }
     for (const policy of networkPolicies(args.workloads, args.jobs, ctx)) {
       register(policy, childOpts(this));
     }
@@ -102,9 +112,10 @@ export class KubernetesTarget extends pulumi.ComponentResource {
       const config = registerConfig(w.name, specs, ctx, w.labels, args.secrets, childOpts(group), register);
       for (const claim of persistentVolumeClaims(w, ctx)) register(claim, { ...childOpts(group), ...dataOptions });
       for (const svc of services(w, ctx)) register(svc, childOpts(group));
+      const identity = apiAccessObjects(w, ctx).map((obj) => register(obj, childOpts(group)));
       register(
         withSecretsChecksum(workloadController(w, ctx), restartSecrets(w, ctx), args.secrets),
-        childOpts(group, config),
+        childOpts(group, [...config, ...identity]),
       );
       const pdb = podDisruptionBudget(w, ctx);
       if (pdb) register(pdb, childOpts(group));
@@ -245,6 +256,20 @@ function registerObject(obj: K8sObject, opts: pulumi.CustomResourceOptions): pul
       return new k8s.networking.v1.NetworkPolicy(name, obj, opts);
     case "CronJob":
       return new k8s.batch.v1.CronJob(name, obj, opts);
+    case "DaemonSet":
+      return new k8s.apps.v1.DaemonSet(name, obj, opts);
+    case "Namespace":
+      return new k8s.core.v1.Namespace(name, obj, opts);
+    case "ServiceAccount":
+      return new k8s.core.v1.ServiceAccount(name, obj, opts);
+    case "Role":
+      return new k8s.rbac.v1.Role(name, obj, opts);
+    case "RoleBinding":
+      return new k8s.rbac.v1.RoleBinding(name, obj as k8s.rbac.v1.RoleBindingArgs, opts);
+    case "ClusterRole":
+      return new k8s.rbac.v1.ClusterRole(name, obj, opts);
+    case "ClusterRoleBinding":
+      return new k8s.rbac.v1.ClusterRoleBinding(name, obj as k8s.rbac.v1.ClusterRoleBindingArgs, opts);
     default:
       throw new Error(`no resource class for kind ${obj.kind}`);
   }

@@ -1,7 +1,15 @@
 // Workloads as Kubernetes objects: plain API-shaped data, built without Pulumi so they can be
 // tested directly. The component (./index.ts) registers them; Secret values are filled there.
 import * as crypto from "node:crypto";
-import type { ContainerSpec, ExternalEgress, Probe, ScheduledJob, VolumeSpec, Workload } from "../../workloads/model";
+import type {
+  ContainerSpec,
+  ExternalEgress,
+  Probe,
+  ScheduledJob,
+  VolumeSpec,
+  Workload,
+  Resources,
+} from "../../workloads/model";
 import { bytesToQuantity, millicoresToQuantity } from "../../workloads/units";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- Kubernetes objects are open-ended data */
@@ -329,7 +337,9 @@ function podSpec(w: Workload, claimed: Set<string>, ctx: KubeContext): K8sObject
   const podSecretFiles = [w, ...w.sidecars].flatMap((s) => s.secretFiles.map((f) => f.path));
   return {
     ...schedulingSpread(w),
-    automountServiceAccountToken: false,
+    // Only a workload that talks to the API gets an identity and its token.
+    ...(w.apiAccess ? { serviceAccountName: w.name } : {}),
+    automountServiceAccountToken: w.apiAccess !== undefined,
     enableServiceLinks: false,
     securityContext: podSecurityContext(w),
     terminationGracePeriodSeconds: 30,
@@ -604,6 +614,173 @@ export function cidrContains(outer: string, inner: string): boolean {
   if (!o || !i || i.bits <= o.bits) return false;
   const size = 2 ** (32 - o.bits);
   return Math.floor(i.addr / size) === Math.floor(o.addr / size);
+}
+
+/** ServiceAccount and the least RBAC a workload that reads the API needs (Role, ClusterRole). */
+export function apiAccessObjects(w: Workload, ctx: KubeContext): K8sObject[] {
+  if (!w.apiAccess) return [];
+  const objects: K8sObject[] = [
+    {
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: metadata(w.name, ctx, w.labels),
+      automountServiceAccountToken: false,
+    },
+  ];
+  const subject = [{ kind: "ServiceAccount", name: w.name, namespace: ctx.namespace }];
+  if (w.apiAccess.rules.length > 0) {
+    objects.push(
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "Role",
+        metadata: metadata(w.name, ctx, w.labels),
+        rules: w.apiAccess.rules,
+      },
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "RoleBinding",
+        metadata: metadata(w.name, ctx, w.labels),
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: w.name },
+        subjects: subject,
+      },
+    );
+  }
+  if (w.apiAccess.clusterRules.length > 0) {
+    // Cluster-scoped names carry the namespace, so two environments in one cluster do not collide.
+    const { namespace: _ns, ...clusterMeta } = metadata(`${ctx.namespace}-${w.name}`, ctx, w.labels);
+    objects.push(
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        metadata: clusterMeta,
+        rules: w.apiAccess.clusterRules,
+      },
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRoleBinding",
+        metadata: clusterMeta,
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterMeta.name },
+        subjects: subject,
+      },
+    );
+  }
+  return objects;
+}
+
+export interface NodeExporterSpec {
+  namespace: string;
+  image: string;
+  resources: Resources;
+}
+
+/**
+ * node-exporter on every node, in a namespace of its own whose Pod Security level is
+ * `privileged`: it reads the host's /proc, /sys and root filesystem and uses the host's network
+ * and PID namespaces, which `restricted` (and `baseline`) forbid. It still runs as nobody, drops
+ * every capability and cannot escalate.
+ */
+export function nodeExporterObjects(spec: NodeExporterSpec, ctx: KubeContext): K8sObject[] {
+  const labels = {
+    ...ctx.commonLabels,
+    ...selectorLabels("node-exporter"),
+    "app.kubernetes.io/component": "monitoring",
+  };
+  const host = (name: string, path: string, mountPath: string) => ({
+    volume: { name, hostPath: { path } },
+    mount: { name, mountPath, readOnly: true, mountPropagation: name === "root" ? "HostToContainer" : undefined },
+  });
+  const mounts = [
+    host("proc", "/proc", "/host/proc"),
+    host("sys", "/sys", "/host/sys"),
+    host("root", "/", "/host/root"),
+  ];
+  return [
+    {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: {
+        name: spec.namespace,
+        labels: {
+          ...ctx.commonLabels,
+          "pod-security.kubernetes.io/enforce": "privileged",
+          "pod-security.kubernetes.io/enforce-version": "latest",
+          // Still warns about (and audits) anything beyond baseline, which node-exporter is.
+          "pod-security.kubernetes.io/audit": "baseline",
+        },
+      },
+    },
+    stripUndefined({
+      apiVersion: "apps/v1",
+      kind: "DaemonSet",
+      metadata: { name: "node-exporter", namespace: spec.namespace, labels },
+      spec: {
+        selector: { matchLabels: selectorLabels("node-exporter") },
+        updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } },
+        template: {
+          metadata: { labels },
+          spec: {
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            hostNetwork: true,
+            hostPID: true,
+            priorityClassName: "system-node-critical",
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 65534,
+              runAsGroup: 65534,
+              seccompProfile: { type: "RuntimeDefault" },
+            },
+            tolerations: [{ operator: "Exists" }],
+            containers: [
+              {
+                name: "node-exporter",
+                image: spec.image,
+                imagePullPolicy: "IfNotPresent",
+                args: [
+                  "--path.procfs=/host/proc",
+                  "--path.sysfs=/host/sys",
+                  "--path.rootfs=/host/root",
+                  `--web.listen-address=:9100`,
+                  "--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|run|var/lib/kubelet/.+)($|/)",
+                ],
+                ports: [{ name: "metrics", containerPort: 9100, hostPort: 9100, protocol: "TCP" }],
+                livenessProbe: {
+                  httpGet: { path: "/", port: 9100 },
+                  periodSeconds: 30,
+                  timeoutSeconds: 3,
+                  failureThreshold: 3,
+                },
+                readinessProbe: {
+                  httpGet: { path: "/", port: 9100 },
+                  periodSeconds: 10,
+                  timeoutSeconds: 3,
+                  failureThreshold: 3,
+                },
+                resources: {
+                  requests: {
+                    cpu: millicoresToQuantity(spec.resources.cpuRequestMillicores),
+                    memory: bytesToQuantity(spec.resources.memoryRequestBytes),
+                  },
+                  limits: {
+                    cpu: millicoresToQuantity(spec.resources.cpuLimitMillicores),
+                    memory: bytesToQuantity(spec.resources.memoryLimitBytes),
+                  },
+                },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  capabilities: { drop: ["ALL"] },
+                  privileged: false,
+                  readOnlyRootFilesystem: true,
+                },
+                volumeMounts: mounts.map((m) => m.mount),
+              },
+            ],
+            volumes: mounts.map((m) => m.volume),
+          },
+        },
+      },
+    }),
+  ];
 }
 
 export function filesConfigMap(
