@@ -74,7 +74,11 @@ export function renderPrometheusConfig(input: PrometheusRenderInput): string {
       job_name: t.job,
       ...(t.honorLabels ? { honor_labels: true } : {}),
       metrics_path: t.path,
-      dns_sd_configs: [{ names: [t.host], type: "A", port: t.port, refresh_interval: "30s" }],
+      // Re-resolved every scrape interval: where a stopped container drops out of DNS (Docker),
+      // its job's `up` goes absent within one interval and ServiceDown's absent() catches it.
+      dns_sd_configs: [
+        { names: [t.host], type: "A", port: t.port, refresh_interval: secondsToDuration(input.scrapeIntervalSeconds) },
+      ],
       relabel_configs: Object.entries(t.labels)
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([label, value]) => ({ target_label: label, replacement: value })),
