@@ -178,17 +178,19 @@ export const ALERT_CATALOGUE: AlertDefinition[] = [
     severity: "critical",
     forSeconds: 30,
     // A crashed replica stays a target (discovery lists pods that are not ready) and reports
-    // up == 0; a service with no target at all (scaled to zero, every pod gone) has no `up`
-    // series, which absent() catches per job (one rule: two rules of one name and labels would
-    // be duplicates to promtool).
+    // up == 0; a service with no target at all (scaled to zero, every pod gone, a stopped
+    // container dropped from Docker's DNS) has no `up` series, which absent() catches. Both sides
+    // yield the labels {job} only, so when a dead target moves from the first case to the second
+    // its pending alert keeps its `for` timer instead of starting over.
     expr: (_, ctx) => [
-      [`up{${jobMatcher(ctx.serviceJobs)}} == 0`, ...ctx.serviceJobs.map((job) => `absent(up{job="${job}"})`)].join(
-        " or ",
-      ),
+      [
+        `count by (job) (up{${jobMatcher(ctx.serviceJobs)}} == 0)`,
+        ...ctx.serviceJobs.map((job) => `absent(up{job="${job}"})`),
+      ].join(" or "),
     ],
     summary: "{{ $labels.job }} is down",
     description:
-      "Prometheus cannot scrape {{ $labels.instance }} of {{ $labels.job }}, or finds no instance of it at all; the service is down, scaled to zero or unreachable.",
+      "Prometheus cannot scrape an instance of {{ $labels.job }}, or finds no instance of it at all; the service is down, scaled to zero or unreachable.",
     runbook: "servicedown",
     test: (_, ctx) => {
       const job = first(ctx.serviceJobs, "api");
@@ -201,7 +203,7 @@ export const ALERT_CATALOGUE: AlertDefinition[] = [
         firing: [...stateSeries(series, 0), ...others],
         silent: [...stateSeries(series, 1), ...others],
         steadyMinutes: 0,
-        labels: { job, instance: `${job}:3000` },
+        labels: { job },
       };
     },
   },
