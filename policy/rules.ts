@@ -52,8 +52,16 @@ export function resourceLimits(r: Resource): string[] {
 export function healthChecks(r: Resource): string[] {
   if (r.type === CONTAINER) return r.props.healthcheck || isScheduledJob(r) ? [] : [`${r.name}: no healthcheck`];
   if (!WORKLOAD_KINDS.has(r.type)) return [];
-  return podContainers(r).flatMap((c) =>
-    c.livenessProbe && c.readinessProbe ? [] : [`${r.name}/${c.name}: needs liveness and readiness probes`],
+  // The first container serves and needs both; a sidecar needs liveness only (its readiness
+  // would take the serving container out of its Service).
+  return podContainers(r).flatMap((c, i) =>
+    i > 0
+      ? c.livenessProbe
+        ? []
+        : [`${r.name}/${c.name}: a sidecar needs a liveness probe`]
+      : c.livenessProbe && c.readinessProbe
+        ? []
+        : [`${r.name}/${c.name}: needs liveness and readiness probes`],
   );
 }
 

@@ -2,6 +2,7 @@
 // Everything the stack deploys sits below it, so `pulumi preview` reads as one tree.
 import * as pulumi from "@pulumi/pulumi";
 import { DockerTarget } from "../components/targets/docker";
+import { toResources } from "../components/services/workloads";
 import { KubernetesTarget } from "../components/targets/kubernetes";
 import type { StackConfig } from "./config/schema";
 import { planEnvironment } from "./plan";
@@ -53,6 +54,20 @@ export class Environment extends pulumi.ComponentResource {
           context: config.target.context,
           storageClass: config.target.storageClass,
           renderYamlToDirectory: config.target.renderYamlToDirectory,
+          dnsCidrs: config.target.dnsCidrs,
+          protectData: config.target.protectData,
+          skipAwait: config.target.skipAwait,
+          configReloaderImage: config.target.configReloaderImage,
+          nodeExporter:
+            config.target.clusterMonitoring.enabled &&
+            config.monitoring.enabled &&
+            config.monitoring.exporters.node.enabled
+              ? {
+                  namespace: config.target.clusterMonitoring.nodeNamespace,
+                  image: config.monitoring.exporters.node.image,
+                  resources: toResources(config.monitoring.exporters.node.resources),
+                }
+              : undefined,
           workloads: plan.workloads,
           jobs: plan.jobs,
           extraObjects: plan.kubernetesObjects,

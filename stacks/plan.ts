@@ -1,5 +1,6 @@
 // Config -> concerns -> one list of workloads and jobs. Pure: the Pulumi program hands the result
 // to a target, and the tests and golden files read it directly.
+import type { AlertContext } from "../components/alerts/catalogue";
 import type { RuleFile } from "../components/alerts/rules";
 import { backedUpStores, backupConcern } from "../components/backup/concern";
 import { applyPitr } from "../components/backup/pgbackrest";
@@ -14,7 +15,7 @@ import type { StackConfig } from "./config/schema";
 export interface EnvironmentPlan extends ConcernOutput {
   config: StackConfig;
   /** Rendered monitoring configuration, for golden files and the real-tool tests. */
-  monitoring?: { prometheusConfig: string; alertmanagerConfig: string; ruleFiles: RuleFile[] };
+  monitoring?: { prometheusConfig: string; alertmanagerConfig: string; ruleFiles: RuleFile[]; context: AlertContext };
   /** Objects the Kubernetes target registers as they are (the log collector's DaemonSet). */
   kubernetesObjects: K8sObject[];
 }
@@ -34,6 +35,7 @@ export function planEnvironment(config: StackConfig): EnvironmentPlan {
       prometheusConfig: monitoring.prometheusConfig,
       alertmanagerConfig: monitoring.alertmanagerConfig,
       ruleFiles: monitoring.ruleFiles,
+      context: monitoring.context,
     },
   };
 }

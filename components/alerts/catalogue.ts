@@ -36,6 +36,11 @@ export interface AlertContext {
   /** Names (the `backup` label) of every configured backup, and of every configured restore drill. */
   backups: string[];
   drills: string[];
+  /**
+   * The namespace whose objects kube-state-metrics and the kubelet report, when the stack runs on
+   * Kubernetes with cluster monitoring (the Kubernetes alerts exist only then).
+   */
+  kubernetesNamespace?: string;
 }
 
 /** `{backup=~"a|b"}`: only configured backups page; a removed one's leftover series does not. */
@@ -85,7 +90,7 @@ export interface AlertDefinition {
   /** Alerts of one family (warning and critical of the same signal) inhibit each other. */
   family?: string;
   /** Rule group (one file per group). */
-  group: "services" | "hosts" | "datastores" | "monitoring" | "slo" | "backups";
+  group: "services" | "hosts" | "datastores" | "monitoring" | "slo" | "backups" | "kubernetes";
   severity: Severity;
   forSeconds: number;
   /** Default threshold in `unit`; absent for alerts that test a state (down, missing). */
@@ -221,19 +226,33 @@ export const ALERT_CATALOGUE: AlertDefinition[] = [
     group: "services",
     severity: "critical",
     forSeconds: 30,
-    expr: (_, ctx) => [`up{${jobMatcher(ctx.serviceJobs)}} == 0`],
+    // A crashed replica stays a target (discovery lists pods that are not ready) and reports
+    // up == 0; a service with no target at all (scaled to zero, every pod gone, a stopped
+    // container dropped from Docker's DNS) has no `up` series, which absent() catches. Both sides
+    // yield the labels {job} only, so when a dead target moves from the first case to the second
+    // its pending alert keeps its `for` timer instead of starting over.
+    expr: (_, ctx) => [
+      [
+        `count by (job) (up{${jobMatcher(ctx.serviceJobs)}} == 0)`,
+        ...ctx.serviceJobs.map((job) => `absent(up{job="${job}"})`),
+      ].join(" or "),
+    ],
     summary: "{{ $labels.job }} is down",
     description:
-      "Prometheus cannot scrape {{ $labels.instance }} of {{ $labels.job }}; the service is down or unreachable.",
+      "Prometheus cannot scrape an instance of {{ $labels.job }}, or finds no instance of it at all; the service is down, scaled to zero or unreachable.",
     runbook: "servicedown",
     test: (_, ctx) => {
       const job = first(ctx.serviceJobs, "api");
       const series = `up{job="${job}",instance="${job}:3000"}`;
+      // The other services report, so only this one's instance fires.
+      const others = ctx.serviceJobs
+        .filter((j) => j !== job)
+        .flatMap((j) => stateSeries(`up{job="${j}",instance="${j}:3000"}`, 1));
       return {
-        firing: stateSeries(series, 0),
-        silent: stateSeries(series, 1),
+        firing: [...stateSeries(series, 0), ...others],
+        silent: [...stateSeries(series, 1), ...others],
         steadyMinutes: 0,
-        labels: { job, instance: `${job}:3000` },
+        labels: { job },
       };
     },
   },
@@ -685,6 +704,56 @@ export const ALERT_CATALOGUE: AlertDefinition[] = [
     }),
   ),
   {
+    name: "AlertmanagerNotificationsFailing",
+    group: "monitoring",
+    severity: "critical",
+    forSeconds: 300,
+    // Pages go through the very pipeline that fails; the heartbeat receiver (Watchdog) is the
+    // second path, and this alert reaches whichever integration still works.
+    expr: () => [
+      'sum by (job, instance, integration) (rate(alertmanager_notifications_failed_total{job="alertmanager"}[5m])) > 0',
+    ],
+    summary: "Alertmanager fails to deliver notifications via {{ $labels.integration }}",
+    description:
+      "Alertmanager at {{ $labels.instance }} could not deliver notifications through {{ $labels.integration }} in the last 5 minutes: pages and tickets are being lost (receiver down, egress blocked, credentials wrong).",
+    runbook: "alertmanagernotificationsfailing",
+    test: () => {
+      const labels = `job="alertmanager",instance="alertmanager:9093",integration="webhook"`;
+      return {
+        firing: [{ series: `alertmanager_notifications_failed_total{${labels}}`, values: counter(2) }],
+        silent: [{ series: `alertmanager_notifications_failed_total{${labels}}`, values: counter(0) }],
+        steadyMinutes: 5,
+        labels: { job: "alertmanager", instance: "alertmanager:9093", integration: "webhook" },
+      };
+    },
+  },
+  {
+    name: "PrometheusRuleEvaluationFailures",
+    group: "monitoring",
+    severity: "critical",
+    forSeconds: 300,
+    expr: () => [
+      'sum by (job, instance, rule_group) (rate(prometheus_rule_evaluation_failures_total{job="prometheus"}[5m])) > 0',
+    ],
+    summary: "Prometheus fails to evaluate rules of {{ $labels.rule_group }}",
+    description:
+      "Rules of {{ $labels.rule_group }} failed to evaluate on {{ $labels.instance }} in the last 5 minutes: the alerts in that group cannot fire.",
+    runbook: "prometheusruleevaluationfailures",
+    test: () => {
+      const labels = `job="prometheus",instance="localhost:9090",rule_group="/etc/prometheus/rules/services.yml;services"`;
+      return {
+        firing: [{ series: `prometheus_rule_evaluation_failures_total{${labels}}`, values: counter(1) }],
+        silent: [{ series: `prometheus_rule_evaluation_failures_total{${labels}}`, values: counter(0) }],
+        steadyMinutes: 5,
+        labels: {
+          job: "prometheus",
+          instance: "localhost:9090",
+          rule_group: "/etc/prometheus/rules/services.yml;services",
+        },
+      };
+    },
+  },
+  {
     name: "ScrapeTargetMissing",
     group: "monitoring",
     severity: "warning",
@@ -827,6 +896,159 @@ export const ALERT_CATALOGUE: AlertDefinition[] = [
           steadyMinutes: 0,
           labels: { job, backup },
         };
+      },
+    }),
+  ),
+  // Kubernetes objects, after kube-prometheus' kubernetes-apps and kubernetes-storage rules,
+  // from kube-state-metrics (scoped to the stack's namespace) and the kubelet's volume stats.
+  ...(
+    [
+      {
+        name: "KubePodCrashLooping",
+        forSeconds: 900,
+        severity: "warning",
+        expr: (ns: string) =>
+          `max_over_time(kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff",namespace="${ns}"}[5m]) >= 1`,
+        summary: "{{ $labels.pod }}/{{ $labels.container }} is crash looping",
+        description:
+          "Container {{ $labels.container }} of pod {{ $labels.pod }} keeps restarting (CrashLoopBackOff) for 15 minutes.",
+        series: (ns: string, bad: boolean) => [
+          {
+            series: `kube_pod_container_status_waiting_reason{job="kube-state-metrics",namespace="${ns}",pod="api-0",container="api",reason="CrashLoopBackOff"}`,
+            values: gauge(bad ? 1 : 0),
+          },
+        ],
+        labels: (ns: string) => ({
+          namespace: ns,
+          pod: "api-0",
+          container: "api",
+          reason: "CrashLoopBackOff",
+          job: "kube-state-metrics",
+        }),
+      },
+      {
+        name: "KubeContainerOOMKilled",
+        forSeconds: 0,
+        severity: "warning",
+        expr: (ns: string) =>
+          `(kube_pod_container_status_last_terminated_reason{reason="OOMKilled",namespace="${ns}"} == 1) and on (namespace, pod, container) (increase(kube_pod_container_status_restarts_total{namespace="${ns}"}[10m]) > 0)`,
+        summary: "{{ $labels.pod }}/{{ $labels.container }} was OOM killed",
+        description:
+          "Container {{ $labels.container }} of pod {{ $labels.pod }} was killed for exceeding its memory limit and restarted in the last 10 minutes.",
+        series: (ns: string, bad: boolean) => [
+          {
+            series: `kube_pod_container_status_last_terminated_reason{job="kube-state-metrics",namespace="${ns}",pod="api-0",container="api",reason="OOMKilled"}`,
+            values: gauge(1),
+          },
+          {
+            series: `kube_pod_container_status_restarts_total{job="kube-state-metrics",namespace="${ns}",pod="api-0",container="api"}`,
+            values: bad ? counter(1) : gauge(3),
+          },
+        ],
+        labels: (ns: string) => ({
+          namespace: ns,
+          pod: "api-0",
+          container: "api",
+          reason: "OOMKilled",
+          job: "kube-state-metrics",
+        }),
+      },
+      {
+        name: "KubeJobFailed",
+        forSeconds: 900,
+        severity: "warning",
+        expr: (ns: string) => `kube_job_failed{namespace="${ns}"} > 0`,
+        summary: "Job {{ $labels.job_name }} failed",
+        description:
+          "Job {{ $labels.job_name }} (a backup or restore drill run) failed; the CronJob keeps it for inspection (kubectl describe job).",
+        series: (ns: string, bad: boolean) => [
+          {
+            series: `kube_job_failed{job="kube-state-metrics",namespace="${ns}",job_name="postgres-backup-1",condition="true"}`,
+            values: gauge(bad ? 1 : 0),
+          },
+        ],
+        labels: (ns: string) => ({
+          namespace: ns,
+          job_name: "postgres-backup-1",
+          condition: "true",
+          job: "kube-state-metrics",
+        }),
+      },
+      {
+        name: "KubeDeploymentReplicasMismatch",
+        forSeconds: 900,
+        severity: "warning",
+        expr: (ns: string) =>
+          `kube_deployment_spec_replicas{namespace="${ns}"} != kube_deployment_status_replicas_available{namespace="${ns}"}`,
+        summary: "Deployment {{ $labels.deployment }} lacks available replicas",
+        description:
+          "Deployment {{ $labels.deployment }} has had fewer available replicas than it asks for during 15 minutes (image pull, scheduling, crash or readiness).",
+        series: (ns: string, bad: boolean) => [
+          {
+            series: `kube_deployment_spec_replicas{job="kube-state-metrics",namespace="${ns}",deployment="api"}`,
+            values: gauge(2),
+          },
+          {
+            series: `kube_deployment_status_replicas_available{job="kube-state-metrics",namespace="${ns}",deployment="api"}`,
+            values: gauge(bad ? 1 : 2),
+          },
+        ],
+        labels: (ns: string) => ({ namespace: ns, deployment: "api", job: "kube-state-metrics" }),
+      },
+      {
+        name: "KubeStatefulSetReplicasMismatch",
+        forSeconds: 900,
+        severity: "warning",
+        expr: (ns: string) =>
+          `kube_statefulset_status_replicas_ready{namespace="${ns}"} != kube_statefulset_status_replicas{namespace="${ns}"}`,
+        summary: "StatefulSet {{ $labels.statefulset }} lacks ready replicas",
+        description: "StatefulSet {{ $labels.statefulset }} has had replicas that are not ready during 15 minutes.",
+        series: (ns: string, bad: boolean) => [
+          {
+            series: `kube_statefulset_status_replicas{job="kube-state-metrics",namespace="${ns}",statefulset="postgres"}`,
+            values: gauge(1),
+          },
+          {
+            series: `kube_statefulset_status_replicas_ready{job="kube-state-metrics",namespace="${ns}",statefulset="postgres"}`,
+            values: gauge(bad ? 0 : 1),
+          },
+        ],
+        labels: (ns: string) => ({ namespace: ns, statefulset: "postgres", job: "kube-state-metrics" }),
+      },
+      {
+        name: "KubePersistentVolumeFillingUp",
+        forSeconds: 60,
+        severity: "critical",
+        expr: (ns: string) =>
+          `kubelet_volume_stats_available_bytes{namespace="${ns}"} / kubelet_volume_stats_capacity_bytes{namespace="${ns}"} < 0.03`,
+        summary: "Volume {{ $labels.persistentvolumeclaim }} is almost full",
+        description: "The volume of claim {{ $labels.persistentvolumeclaim }} has less than 3 % free space.",
+        series: (ns: string, bad: boolean) => [
+          {
+            series: `kubelet_volume_stats_available_bytes{job="kubelet",namespace="${ns}",persistentvolumeclaim="data-postgres-0"}`,
+            values: gauge(bad ? 2e8 : 4e8),
+          },
+          {
+            series: `kubelet_volume_stats_capacity_bytes{job="kubelet",namespace="${ns}",persistentvolumeclaim="data-postgres-0"}`,
+            values: gauge(1e10),
+          },
+        ],
+        labels: (ns: string) => ({ namespace: ns, persistentvolumeclaim: "data-postgres-0", job: "kubelet" }),
+      },
+    ] as const
+  ).map(
+    (k): AlertDefinition => ({
+      name: k.name,
+      group: "kubernetes",
+      severity: k.severity,
+      forSeconds: k.forSeconds,
+      expr: (_, ctx) => (ctx.kubernetesNamespace ? [k.expr(ctx.kubernetesNamespace)] : []),
+      summary: k.summary,
+      description: k.description,
+      runbook: k.name.toLowerCase(),
+      test: (_, ctx) => {
+        const ns = ctx.kubernetesNamespace ?? "ops-baseline";
+        return { firing: k.series(ns, true), silent: k.series(ns, false), steadyMinutes: 10, labels: k.labels(ns) };
       },
     }),
   ),

@@ -111,6 +111,7 @@ export function ruleGroups(config: AlertsConfig, ctx: AlertContext): Map<string,
   for (const alert of effectiveAlerts(config)) {
     if (alert.disabled) continue;
     const rules = alertRules(config, alert, ctx);
+    if (rules.length === 0) continue;
     byGroup.set(alert.definition.group, [...(byGroup.get(alert.definition.group) ?? []), ...rules]);
   }
   for (const [group, rules] of [...byGroup.entries()].sort(([a], [b]) => a.localeCompare(b))) {

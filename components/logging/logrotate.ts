@@ -51,7 +51,9 @@ function logrotateSidecar(config: StackConfig, w: Workload): Sidecar {
     initialDelaySeconds: 30,
   };
   return {
-    health: { liveness: alive, readiness: alive },
+    // Liveness only: a sidecar's readiness would take the whole pod (the service) out of its
+    // Service when log rotation stalls, which is not a reason to stop serving.
+    health: { liveness: alive },
     name: "logrotate",
     image: { ref: policy.image, build: policy.build },
     command: logrotateCommand(stateFile, policy.checkEverySeconds),

@@ -1,6 +1,5 @@
 // The monitoring concern: Prometheus, Alertmanager, Grafana and the exporters as workloads, with
 // their configuration rendered from the same stack config as the services they watch.
-import * as crypto from "node:crypto";
 import type { StackConfig } from "../../stacks/config/schema";
 import type { AlertContext } from "../alerts/catalogue";
 import { backupNames } from "../backup/concern";
@@ -10,7 +9,15 @@ import type { ConcernOutput, FileSpec, Probe, SecretEnv, Workload } from "../wor
 import { alertmanagerUsesSecrets, renderAlertmanagerConfig } from "./alertmanager";
 import type { ExporterConfig } from "./config";
 import { renderGrafanaFiles } from "./grafana";
-import { BLACKBOX_HOST, PROMETHEUS_CONFIG_DIR, renderBlackboxConfig, renderPrometheusConfig } from "./prometheus";
+import {
+  BLACKBOX_HOST,
+  CLUSTER_JOBS,
+  KUBELET_PORT,
+  NODE_EXPORTER_PORT,
+  PROMETHEUS_CONFIG_DIR,
+  renderBlackboxConfig,
+  renderPrometheusConfig,
+} from "./prometheus";
 
 type Common = Pick<StackConfig["monitoring"]["prometheus"], "image" | "build" | "resources">;
 
@@ -77,9 +84,11 @@ function exporter(
   const { metricsLabels, ...fields } = extra;
   return monitoringWorkload(config, name, e, {
     ports: [{ name: "metrics", containerPort: port, protocol: "tcp", external: false }],
+    // The landing page, not /metrics: scraping an exporter queries its database, and a slow or
+    // down database must show as pg_up/redis_up == 0, not as an exporter restarted by its probe.
     health: {
-      liveness: httpProbe("/metrics", "metrics", 30),
-      readiness: httpProbe("/metrics", "metrics", 10),
+      liveness: httpProbe("/", "metrics", 30),
+      readiness: httpProbe("/", "metrics", 10),
     },
     metrics: [{ port: "metrics", path: "/metrics", labels: metricsLabels }],
     ...fields,
@@ -124,8 +133,14 @@ export function monitoringConcern(
   extraAlerts: ExtraAlertGroup[] = [],
 ): MonitoringOutput {
   const m = config.monitoring;
+  const cluster =
+    config.target.kind === "kubernetes" && config.target.clusterMonitoring.enabled
+      ? { ...config.target.clusterMonitoring, namespace: config.target.namespace }
+      : undefined;
   const exporters: Workload[] = [];
-  if (m.exporters.node.enabled) {
+  // On a watched cluster node-exporter is a DaemonSet the Kubernetes target places on every node
+  // (host mounts, its own namespace); here it would be one pod that sees one node from inside.
+  if (m.exporters.node.enabled && !cluster) {
     exporters.push(
       exporter(config, "node-exporter", m.exporters.node, 9100, {
         args: ["--web.listen-address=:9100"],
@@ -175,6 +190,44 @@ export function monitoringConcern(
     );
   }
 
+  if (cluster) {
+    exporters.push(
+      monitoringWorkload(
+        config,
+        "kube-state-metrics",
+        { image: cluster.kubeStateMetricsImage, resources: m.exporters.node.resources },
+        {
+          ports: [{ name: "http", containerPort: 8080, protocol: "tcp", external: false }],
+          args: [
+            "--port=8080",
+            "--telemetry-port=8081",
+            `--namespaces=${cluster.namespace}`,
+            "--resources=cronjobs,daemonsets,deployments,jobs,persistentvolumeclaims,pods,statefulsets",
+          ],
+          health: {
+            liveness: httpProbe("/healthz", "http", 30),
+            readiness: httpProbe("/healthz", "http", 10),
+          },
+          metrics: [{ port: "http", path: "/metrics", job: "kube-state-metrics" }],
+          // Lists and watches only the objects of the stack's namespace it reports.
+          apiAccess: {
+            rules: [
+              { apiGroups: [""], resources: ["persistentvolumeclaims", "pods"], verbs: ["list", "watch"] },
+              {
+                apiGroups: ["apps"],
+                resources: ["daemonsets", "deployments", "statefulsets"],
+                verbs: ["list", "watch"],
+              },
+              { apiGroups: ["batch"], resources: ["cronjobs", "jobs"], verbs: ["list", "watch"] },
+            ],
+            clusterRules: [],
+          },
+          egress: [{ name: "kubernetes-api", cidrs: cluster.apiServerCidrs, except: [], ports: [443, 6443] }],
+        },
+      ),
+    );
+  }
+
   const alertmanager = monitoringWorkload(config, "alertmanager", m.alertmanager, {
     ports: [{ name: "web", containerPort: 9093, protocol: "tcp", hostPort: m.alertmanager.hostPort, external: false }],
     args: [
@@ -196,8 +249,14 @@ export function monitoringConcern(
       readiness: httpProbe("/-/ready", "web", 10),
     },
     metrics: [{ port: "web", path: "/metrics", job: "alertmanager" }],
+    reload: { url: "http://127.0.0.1:9093/-/reload", dirs: ["/etc/alertmanager"] },
     // Webhook receivers inside the environment (e.g. a local sink in dev).
     connectsTo: services.map((s) => s.name).sort(),
+    // Receivers outside it (paging, ticket and heartbeat services): their URLs are secrets, so
+    // the policy allows the declared address ranges and ports.
+    egress: Object.values(m.alertmanager.receivers).some((r) => r.url || r.urlSecret)
+      ? [{ name: "receivers", ...m.alertmanager.receiverEgress }]
+      : [],
   });
   const amConfig = renderAlertmanagerConfig(m);
   const amFile = { path: "/etc/alertmanager/alertmanager.yml", mode: 0o444 };
@@ -267,7 +326,13 @@ export function monitoringConcern(
   }
 
   // Prometheus last: its scrape configuration names every other workload.
-  const context = alertContext(others, [...exporters, alertmanager, pushgateway, ...grafana], backupNames(config));
+  const context = {
+    ...alertContext(others, [...exporters, alertmanager, pushgateway, ...grafana], backupNames(config)),
+    ...(cluster ? { kubernetesNamespace: cluster.namespace } : {}),
+  };
+  if (cluster) {
+    context.infraJobs = [...new Set([...context.infraJobs, ...CLUSTER_JOBS])].sort();
+  }
   const ruleFiles = renderRuleFiles(config.alerts, context, extraAlerts);
   const scraped = [...others, ...exporters, alertmanager, pushgateway, ...grafana];
   const prometheusConfig = renderPrometheusConfig({
@@ -278,6 +343,7 @@ export function monitoringConcern(
     ruleFiles: ruleFiles.map((f) => f.name),
     alertmanager: "alertmanager:9093",
     blackbox: m.exporters.blackbox.enabled,
+    kubernetesNodes: cluster !== undefined,
   });
   const files: FileSpec[] = [
     { path: `${PROMETHEUS_CONFIG_DIR}/prometheus.yml`, content: prometheusConfig, mode: 0o444 },
@@ -301,13 +367,29 @@ export function monitoringConcern(
     health: {
       liveness: httpProbe("/-/healthy", "web", 30),
       readiness: httpProbe("/-/ready", "web", 10),
-      startup: httpProbe("/-/ready", "web", 5, 24),
+      // Replaying the write-ahead log of a large TSDB takes minutes: up to 30 minutes to start
+      // before the liveness probe counts (15 s x 120).
+      startup: httpProbe("/-/ready", "web", 15, 120),
     },
     metrics: [{ port: "web", path: "/metrics", job: "prometheus" }],
     connectsTo: [
       ...new Set([...scraped.filter((w) => w.metrics.length > 0).map((w) => w.name), "alertmanager"]),
     ].sort(),
-    annotations: { "ops-baseline/config-sha256": sha256(files.map((f) => f.path + f.content).join("\0")) },
+    // Configuration and rules are re-read on change (POST /-/reload), not by a restart.
+    reload: { url: "http://127.0.0.1:9090/-/reload", dirs: [PROMETHEUS_CONFIG_DIR] },
+    ...(cluster
+      ? {
+          // Finds the nodes through the API and scrapes node-exporter and the kubelet there.
+          apiAccess: {
+            rules: [],
+            clusterRules: [{ apiGroups: [""], resources: ["nodes", "nodes/metrics"], verbs: ["get", "list", "watch"] }],
+          },
+          egress: [
+            { name: "kubernetes-api", cidrs: cluster.apiServerCidrs, except: [], ports: [443, 6443] },
+            { name: "nodes", cidrs: cluster.nodeCidrs, except: [], ports: [NODE_EXPORTER_PORT, KUBELET_PORT] },
+          ],
+        }
+      : {}),
   });
   return {
     workloads: [prometheus, alertmanager, pushgateway, ...grafana, ...exporters].sort((a, b) =>
@@ -319,8 +401,4 @@ export function monitoringConcern(
     alertmanagerConfig: amConfig,
     context,
   };
-}
-
-function sha256(text: string): string {
-  return crypto.createHash("sha256").update(text).digest("hex");
 }

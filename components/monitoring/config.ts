@@ -1,7 +1,7 @@
 // The monitoring part of the stack file: Prometheus, Alertmanager, Grafana and the exporters.
 // Receiver URLs and the Grafana admin password are names of entries in the stack's `secrets`.
 import { z } from "zod";
-import { cpu, duration, pinnedImage, port, size } from "../../stacks/config/fields";
+import { cpu, duration, egress, pinnedImage, port, size } from "../../stacks/config/fields";
 
 const buildSchema = z.strictObject({
   context: z.string().min(1),
@@ -60,6 +60,11 @@ export const monitoringConfigSchema = z.strictObject({
       ticket: receiverSchema,
       heartbeat: receiverSchema,
     }),
+    /**
+     * Where the receivers live outside the environment (their URLs are secrets, so the policy
+     * names address ranges and ports, not hosts).
+     */
+    receiverEgress: egress(),
   }),
   grafana: z.strictObject({
     enabled: z.boolean(),

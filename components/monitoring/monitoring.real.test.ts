@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
+import YAML from "yaml";
 import { renderPromtoolTests } from "../alerts/promtool-tests";
 import { renderRuleFiles } from "../alerts/rules";
 import { planContext } from "../../test/support/golden";
@@ -38,8 +39,12 @@ for (const stack of STACKS) {
     const dir = tempDir();
     try {
       const { plan } = writePrometheusFiles(stack, dir);
-      const out = runOk(promtool, ["check", "config", path.join(dir, "prometheus.yml")]);
-      assert.match(out, /SUCCESS/);
+      const file = path.join(dir, "prometheus.yml");
+      // The pinned promtool is built with Kubernetes service discovery, so the kubelet, cAdvisor and
+      // node jobs of prod are checked with the rest.
+      const check = run(promtool, ["check", "config", file]);
+      assert.equal(check.status, 0, check.stdout + check.stderr);
+      assert.match(check.stdout + check.stderr, /SUCCESS/);
       const rules = plan.monitoring!.ruleFiles.map((f) => path.join(dir, "rules", f.name));
       const checked = runOk(promtool, ["check", "rules", ...rules]);
       assert.equal((checked.match(/SUCCESS/g) ?? []).length, rules.length, checked);
@@ -135,3 +140,54 @@ for (const stack of STACKS) {
     }
   });
 }
+
+test("prod: ServiceDown pages for a crashed replica (up == 0) and for a service with no target left (scaled to zero)", () => {
+  const promtool = pinnedTool("promtool");
+  const dir = tempDir();
+  try {
+    writePrometheusFiles("prod", dir);
+    const rule = (YAML.parse(fs.readFileSync(path.join(dir, "rules", "services.rules.yml"), "utf8")).groups as any[])
+      .flatMap((g) => g.rules)
+      .find((r: any) => r.alert === "ServiceDown");
+    const expected = (labels: Record<string, string>) => {
+      const fill = (text: string) => text.replace(/\{\{ \$labels\.(\w+) \}\}/g, (_, l) => labels[l] ?? "");
+      const annotations = Object.fromEntries(Object.entries(rule.annotations).map(([k, v]) => [k, fill(String(v))]));
+      return `          - exp_labels: ${JSON.stringify({ ...labels, family: "ServiceDown", severity: "critical" })}\n            exp_annotations: ${JSON.stringify(annotations)}`;
+    };
+    const others = ["alertmanager", "node", "prometheus"].map(
+      (job) => `      - series: up{job="${job}",instance="${job}:9090"}\n        values: 1x10`,
+    );
+    const down = (series: string[], expected: string) =>
+      [
+        "  - interval: 30s",
+        "    input_series:",
+        ...series,
+        "    alert_rule_test:",
+        "      - eval_time: 2m",
+        "        alertname: ServiceDown",
+        "        exp_alerts:",
+        expected,
+      ].join("\n");
+    const suite = [
+      `rule_files: [${path.join(dir, "rules", "services.rules.yml")}]`,
+      "evaluation_interval: 30s",
+      "tests:",
+      // One of two API replicas crashed: it stays a target and reports 0.
+      down(
+        [
+          ...others,
+          '      - series: up{job="api",instance="10.0.0.1:3000"}\n        values: 1x10',
+          '      - series: up{job="api",instance="10.0.0.2:3000"}\n        values: 0x10',
+        ],
+        expected({ job: "api" }),
+      ),
+      // Scaled to zero: discovery finds nothing, so there is no `up` series for api at all.
+      down(others, expected({ job: "api" })),
+    ].join("\n");
+    fs.writeFileSync(path.join(dir, "down.yml"), suite + "\n");
+    const result = run(promtool, ["test", "rules", path.join(dir, "down.yml")]);
+    assert.equal(result.status, 0, result.stdout + result.stderr);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -7,6 +7,11 @@ import { toYaml } from "../alerts/rules";
 
 export const PROMETHEUS_CONFIG_DIR = "/etc/prometheus";
 export const BLACKBOX_HOST = "blackbox-exporter";
+export const NODE_EXPORTER_PORT = 9100;
+export const KUBELET_PORT = 10250;
+/** Scrape jobs found through the Kubernetes API rather than a workload of the stack. */
+export const CLUSTER_JOBS = ["cadvisor", "kubelet", "node"];
+const SERVICE_ACCOUNT = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 export interface PrometheusRenderInput {
   environment: string;
@@ -16,6 +21,8 @@ export interface PrometheusRenderInput {
   ruleFiles: string[];
   alertmanager: string;
   blackbox: boolean;
+  /** Scrape every node's node-exporter, kubelet and cAdvisor, found through the Kubernetes API. */
+  kubernetesNodes?: boolean;
 }
 
 export interface ScrapeTarget {
@@ -67,12 +74,41 @@ export function renderPrometheusConfig(input: PrometheusRenderInput): string {
       job_name: t.job,
       ...(t.honorLabels ? { honor_labels: true } : {}),
       metrics_path: t.path,
-      dns_sd_configs: [{ names: [t.host], type: "A", port: t.port, refresh_interval: "30s" }],
+      // Re-resolved every scrape interval: where a stopped container drops out of DNS (Docker),
+      // its job's `up` goes absent within one interval and ServiceDown's absent() catches it.
+      dns_sd_configs: [
+        { names: [t.host], type: "A", port: t.port, refresh_interval: secondsToDuration(input.scrapeIntervalSeconds) },
+      ],
       relabel_configs: Object.entries(t.labels)
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([label, value]) => ({ target_label: label, replacement: value })),
     })),
   ];
+  if (input.kubernetesNodes) {
+    // The kubelet's serving certificate is usually self-signed per node: verified by the
+    // service-account token's audience, not by a CA the pod has.
+    const kubelet = (job: string, path: string) => ({
+      job_name: job,
+      scheme: "https",
+      metrics_path: path,
+      authorization: { credentials_file: `${SERVICE_ACCOUNT}/token` },
+      tls_config: { insecure_skip_verify: true },
+      kubernetes_sd_configs: [{ role: "node" }],
+      relabel_configs: [{ source_labels: ["__meta_kubernetes_node_name"], target_label: "node" }],
+    });
+    scrapeConfigs.push(kubelet("cadvisor", "/metrics/cadvisor"), kubelet("kubelet", "/metrics"), {
+      job_name: "node",
+      kubernetes_sd_configs: [{ role: "node" }],
+      relabel_configs: [
+        { source_labels: ["__meta_kubernetes_node_name"], target_label: "node" },
+        {
+          source_labels: ["__meta_kubernetes_node_address_InternalIP"],
+          target_label: "__address__",
+          replacement: `$1:${NODE_EXPORTER_PORT}`,
+        },
+      ],
+    });
+  }
   const probes = probeTargets(input.workloads);
   if (input.blackbox && probes.length > 0) {
     scrapeConfigs.push({

@@ -79,7 +79,9 @@ function serviceWorkload(config: StackConfig, name: string, svc: ServiceConfig):
     kind: "workload",
     name,
     role: "service",
-    stateful: false,
+    // Persistent volumes make a service stateful: one claim per replica (a StatefulSet), never
+    // one ReadWriteOnce claim that a second replica could not mount.
+    stateful: svc.volumes.some((v) => v.persistent),
     image: { ref: svc.image, build: svc.build },
     command: svc.command,
     args: svc.args,
@@ -114,6 +116,9 @@ function serviceWorkload(config: StackConfig, name: string, svc: ServiceConfig):
     },
     dependsOn: [...svc.dependsOn].sort(),
     connectsTo: [],
+    egress: Object.entries(svc.externals)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, e]) => ({ name, cidrs: e.cidrs, except: e.except, ports: e.ports })),
     metrics: svc.metrics ? [{ port: svc.metrics.port, path: svc.metrics.path }] : [],
     logPolicy: containerLogPolicy(config),
     logFiles: svc.logFiles,

@@ -107,6 +107,18 @@ export interface SecurityContext {
   readOnlyRootFilesystem: boolean;
 }
 
+/**
+ * Traffic a workload sends outside the environment (a webhook receiver, a SaaS API): address
+ * ranges it may reach, minus the ranges it must not (the cluster's own networks), on these ports.
+ * On Kubernetes an egress NetworkPolicy rule; Docker does not filter egress.
+ */
+export interface ExternalEgress {
+  name: string;
+  cidrs: string[];
+  except: string[];
+  ports: number[];
+}
+
 export interface MetricsEndpoint {
   port: string;
   path: string;
@@ -149,6 +161,8 @@ export interface Workload extends ContainerSpec {
   dependsOn: string[];
   /** Network flows to these are allowed without ordering the start (e.g. Prometheus scrapes). */
   connectsTo: string[];
+  /** Declared destinations outside the environment (none when absent). */
+  egress?: ExternalEgress[];
   metrics: MetricsEndpoint[];
   logPolicy: LogPolicy;
   /** Log files the process writes itself (rotated by the logging concern). */
@@ -158,6 +172,22 @@ export interface Workload extends ContainerSpec {
   labels: Record<string, string>;
   /** Free-form annotations that targets copy onto the pod / container labels. */
   annotations: Record<string, string>;
+  /**
+   * The process re-reads the files under `dirs` when `url` receives a POST (Prometheus and
+   * Alertmanager): a target that can update files in place asks for a reload instead of a restart.
+   */
+  reload?: { url: string; dirs: string[] };
+  /**
+   * The workload talks to the Kubernetes API with its own identity (Prometheus' service
+   * discovery, kube-state-metrics): rules within its namespace and cluster-wide. Ignored on Docker.
+   */
+  apiAccess?: { rules: AccessRule[]; clusterRules: AccessRule[] };
+}
+
+export interface AccessRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
 }
 
 export interface Sidecar extends ContainerSpec {
@@ -182,6 +212,8 @@ export interface ScheduledJob extends ContainerSpec {
   failedJobsHistoryLimit: number;
   /** Network flows to these are allowed (e.g. the database it dumps). */
   connectsTo: string[];
+  /** Declared destinations outside the environment (none when absent). */
+  egress?: ExternalEgress[];
   /** The job exposes metrics through this workload's endpoint (e.g. a textfile or pushgateway). */
   logPolicy: LogPolicy;
   labels: Record<string, string>;

@@ -137,6 +137,13 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
           groupInterval: "1m",
           repeatInterval: "4h",
           receivers: { paging: {}, ticket: {}, heartbeat: {} },
+          // Any public address on HTTPS; never the private ranges the cluster and its metadata
+          // service live in (RFC 1918, link-local).
+          receiverEgress: {
+            cidrs: ["0.0.0.0/0"],
+            except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"],
+            ports: [443],
+          },
         },
         pushgateway: {
           ...debianPackageImage("ops-baseline/pushgateway:1.4-bookworm", "prometheus-pushgateway", "/data"),
@@ -179,7 +186,21 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
   },
   prod: {
     config: {
-      target: { kind: "kubernetes", namespace: "ops-baseline" },
+      target: {
+        kind: "kubernetes",
+        namespace: "ops-baseline",
+        protectData: true,
+        configReloaderImage: "quay.io/prometheus-operator/prometheus-config-reloader:v0.78.2",
+        clusterMonitoring: {
+          enabled: true,
+          nodeNamespace: "ops-baseline-node",
+          // Index digest as listed in a public image inventory; not verified against the registry here.
+          kubeStateMetricsImage:
+            "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.13.0@sha256:639a1e2da549210adddc0391ff91e270e83f7873014aec53258462812f741e6f",
+          nodeCidrs: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
+          apiServerCidrs: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
+        },
+      },
       rules: { minReplicas: 2, allowHostPorts: false },
       logging: {
         containerLogs: { driver: "json-file", maxSize: "10MB", maxFiles: 5 },
@@ -250,6 +271,13 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
           groupInterval: "5m",
           repeatInterval: "4h",
           receivers: { paging: {}, ticket: {}, heartbeat: {} },
+          // Any public address on HTTPS; never the private ranges the cluster and its metadata
+          // service live in (RFC 1918, link-local).
+          receiverEgress: {
+            cidrs: ["0.0.0.0/0"],
+            except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"],
+            ports: [443],
+          },
         },
         pushgateway: {
           image: "quay.io/prometheus/pushgateway:v1.9.0",

@@ -112,3 +112,14 @@ export function cronProblem(text: string): string | undefined {
   }
   return undefined;
 }
+
+const cidr = (example: string) =>
+  z.union([z.cidrv4(), z.cidrv6()], { error: () => `must be a CIDR such as ${example}` });
+
+/** Address ranges outside the environment, the ranges excluded from them, and the TCP ports reached there. */
+export const egress = () =>
+  z.strictObject({
+    cidrs: z.array(cidr("203.0.113.0/24")).min(1, "must name at least one CIDR"),
+    except: z.array(cidr("10.0.0.0/8")).default([]),
+    ports: z.array(port()).min(1, "must name at least one port"),
+  });

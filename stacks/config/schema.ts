@@ -9,7 +9,7 @@ import { alertsConfigSchema, attachedTextSchema } from "../../components/alerts/
 import { backupConfigSchema } from "../../components/backup/config";
 import { loggingConfigSchema } from "../../components/logging/config";
 import { monitoringConfigSchema } from "../../components/monitoring/config";
-import { cpu, duration, envValue, name, pinnedImage, port, size } from "./fields";
+import { cpu, duration, egress, envValue, name, pinnedImage, port, size } from "./fields";
 
 export const ENVIRONMENTS = ["dev", "prod"] as const;
 export type EnvironmentName = (typeof ENVIRONMENTS)[number];
@@ -105,6 +105,8 @@ const serviceSchema = z.strictObject({
   replicas: z.number().int().min(0),
   restart: z.enum(["always", "on-failure", "unless-stopped"]),
   dependsOn: z.array(z.string()).default([]),
+  /** Destinations outside the environment the service calls (egress NetworkPolicy on Kubernetes). */
+  externals: z.record(name(), egress()).default({}),
   volumes: z.array(volumeSchema).default([]),
   metrics: z.strictObject({ port: z.string(), path: z.string().startsWith("/", "must start with /") }).optional(),
   logFiles: z.array(z.string().startsWith("/", "must be an absolute path")).default([]),
@@ -184,6 +186,34 @@ const kubernetesTargetSchema = z.strictObject({
   storageClass: z.string().optional(),
   /** Write manifests here instead of talking to a cluster (preview and review without one). */
   renderYamlToDirectory: z.string().optional(),
+  /** DNS resolver addresses that are not pods (a node-local DNS cache), allowed besides cluster DNS pods. */
+  dnsCidrs: z.array(z.cidrv4({ error: () => "must be an IPv4 CIDR such as 169.254.20.10/32" })).default([]),
+  /**
+   * The namespace and the claims that hold data are `protect`ed (the engine refuses to delete
+   * them) and `retainOnDelete` (a destroy that is forced anyway leaves them in the cluster).
+   */
+  protectData: z.boolean(),
+  /**
+   * Do not wait for workloads to become ready (the `pulumi.com/skipAwait` annotation): only for a
+   * control plane without nodes, such as the API server the tests start.
+   */
+  skipAwait: z.boolean().default(false),
+  /** Sidecar that reloads Prometheus and Alertmanager when their mounted configuration changes. */
+  configReloaderImage: pinnedImage(),
+  /**
+   * Watching the cluster the stack runs on: node-exporter as a DaemonSet with host mounts in its
+   * own namespace (Pod Security `privileged`; the stack's namespace stays `restricted`),
+   * kube-state-metrics for the stack's namespace, the kubelet's and cAdvisor's metrics.
+   */
+  clusterMonitoring: z.strictObject({
+    enabled: z.boolean(),
+    nodeNamespace: name(),
+    kubeStateMetricsImage: pinnedImage(),
+    /** Where the nodes' addresses are (node-exporter 9100, kubelet 10250 are reached there). */
+    nodeCidrs: z.array(z.cidrv4({ error: () => "must be an IPv4 CIDR such as 10.0.0.0/8" })).min(1),
+    /** Where the API server answers (443, 6443), for Prometheus' Kubernetes service discovery. */
+    apiServerCidrs: z.array(z.cidrv4({ error: () => "must be an IPv4 CIDR such as 10.96.0.1/32" })).min(1),
+  }),
 });
 
 const targetSchema = z.discriminatedUnion("kind", [dockerTargetSchema, kubernetesTargetSchema], {

@@ -33,6 +33,7 @@ import { dockerCommands } from "../../components/opsdocs/commands";
 import { buildModel } from "../../components/opsdocs/model";
 import { checkCommand } from "../../components/opsdocs/runbook";
 import { DOCKER_JOB_SCHEDULER } from "../../stacks/environment";
+import { worstCaseLatencies } from "../../bench/alert-latency";
 import { planEnvironment } from "../../stacks/plan";
 import { loadRepoStack, REPO_ROOT } from "../support/stack-files";
 
@@ -372,4 +373,41 @@ test("a stopped data store pages: fault to notification, measured", async () => 
   console.log(`fault to page (RedisDown, for 1m): ${seconds.toFixed(0)} s`);
   // 10 s scrape + 10 s evaluation + 60 s `for` + 10 s group wait, and the time to notice the stop.
   assert.ok(seconds <= 120, `${seconds} s`);
+});
+
+test("a killed service container pages: fault to notification, measured", async () => {
+  // In dev the API is also the webhook sink, and it is what dies here: a second container of the
+  // same image answers under the name the receivers use (`api`), but not under `api-pods`, the name
+  // Prometheus scrapes, so it stands in for the paging service without hiding the fault.
+  const api = plan.workloads.find((w) => w.name === "api")!;
+  const sink = containerName(ctx, "test-sink");
+  createContainer(
+    sink,
+    containerRunSpec(ctx, "api", api, undefined, api.labels),
+    ["--network-alias", "api"],
+    api.command,
+  );
+  await poll("the stand-in receiver", 60, async () =>
+    (await fetch(`http://${ipOf(sink)}:3000/health`)).status === 200 ? true : undefined,
+  );
+  const target = containerName(ctx, "api");
+  // A crash that stays down (the restart policy would otherwise bring it back within a second).
+  docker(["update", "--restart=no", target]);
+  const killedAt = Date.now();
+  docker(["kill", "--signal", "KILL", target]);
+  // When the receiver logged the page (its own timestamp, so polling adds nothing).
+  const pagedAt = async () => {
+    const line = docker(["logs", "--timestamps", sink])
+      .split("\n")
+      .find((l) => /alert firing ServiceDown severity=critical/.test(l));
+    return line ? Date.parse(line.split(" ")[0]) : undefined;
+  };
+  const seconds = ((await poll("ServiceDown at the receiver", 240, pagedAt)) - killedAt) / 1000;
+  const bound = worstCaseLatencies(config).find((l) => l.alert === "ServiceDown")!.seconds;
+  console.log(
+    `fault to page (killed API container, ServiceDown for 30s): ${seconds.toFixed(0)} s (computed bound ${bound} s)`,
+  );
+  // The container leaves Docker's DNS, so its `up` series goes absent within one DNS refresh
+  // (= the scrape interval), then evaluation, `for` and group wait: the computed bound.
+  assert.ok(seconds <= 60 && seconds <= bound + 5, `${seconds} s`);
 });

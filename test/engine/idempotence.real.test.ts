@@ -37,6 +37,9 @@ function npmRun(args: string[], extraEnv: Record<string, string> = {}) {
     PULUMI_BACKEND_URL: `file://${path.join(home, "state")}`,
     PULUMI_HOME: path.join(home, "pulumi-home"),
     OPS_BASELINE_SKIP_BUILD: "1",
+    // The example passphrase, given as CI gives its own: the wrapper refuses to fall back to it
+    // when CI is set.
+    PULUMI_CONFIG_PASSPHRASE: "ops-baseline-example",
     ...extraEnv,
   };
   delete env.PULUMI_CONFIG_PASSPHRASE_FILE;

@@ -4,9 +4,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderPromtoolTests } from "../../components/alerts/promtool-tests";
-import { backupNames } from "../../components/backup/concern";
-import { alertContext } from "../../components/monitoring/concern";
-import { serviceWorkloads } from "../../components/services/workloads";
 import { planEnvironment } from "../../stacks/plan";
 import { allDocsTargets, writeStackDocs } from "../../tools/docs/stacks";
 import { loadRepoStack, REPO_ROOT, STACKS } from "./stack-files";
@@ -50,16 +47,11 @@ export function goldenFiles(stack: string): Map<string, string> {
 }
 
 /** The alert context the plan used (services and monitoring workloads of the stack). */
+/** The alert context the stack's rules were rendered with (the monitoring concern's own). */
 export function planContext(stack: string) {
-  const config = loadRepoStack(stack);
-  const plan = planEnvironment(config);
-  const services = serviceWorkloads(config).workloads;
-  const names = new Set(services.map((w) => w.name));
-  return alertContext(
-    services,
-    plan.workloads.filter((w) => !names.has(w.name)),
-    backupNames(config),
-  );
+  const plan = planEnvironment(loadRepoStack(stack));
+  if (!plan.monitoring) throw new Error(`${stack} has no monitoring`);
+  return plan.monitoring.context;
 }
 
 export function writeGoldenFiles(): string[] {

@@ -1,5 +1,6 @@
 // The Kubernetes target: registers the objects that ./manifests.ts builds, one component per
 // workload so the preview reads as a tree, with Secret values filled from Pulumi secrets.
+import * as crypto from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ScheduledJob, Workload, ContainerSpec } from "../../workloads/model";
@@ -10,8 +11,13 @@ import {
   filesConfigMap,
   metadataFor,
   networkPolicies,
+  nodeExporterObjects,
+  apiAccessObjects,
+  type NodeExporterSpec,
   persistentVolumeClaims,
   podDisruptionBudget,
+  restartSecrets,
+  SECRETS_CHECKSUM_ANNOTATION,
   secretEnvName,
   secretFilesName,
   secretKeys,
@@ -33,6 +39,14 @@ export interface KubernetesTargetArgs {
   extraObjects?: K8sObject[];
   /** Secret values by name, as Pulumi secrets. */
   secrets: pulumi.Output<Record<string, string>>;
+  dnsCidrs?: string[];
+  /** protect + retainOnDelete on the namespace and the claims that hold data. */
+  protectData: boolean;
+  /** Annotate every object with pulumi.com/skipAwait (a control plane without nodes). */
+  skipAwait?: boolean;
+  configReloaderImage?: string;
+  /** node-exporter as a DaemonSet in its own namespace (cluster monitoring). */
+  nodeExporter?: NodeExporterSpec;
 }
 
 export class KubernetesTarget extends pulumi.ComponentResource {
@@ -60,13 +74,17 @@ export class KubernetesTarget extends pulumi.ComponentResource {
     const ctx: KubeContext = {
       namespace: args.namespace,
       storageClass: args.storageClass,
+      dnsCidrs: args.dnsCidrs,
+      configReloaderImage: args.configReloaderImage,
       commonLabels: { "app.kubernetes.io/part-of": "ops-baseline", "ops-baseline/environment": args.environment },
     };
+    const dataOptions = { protect: args.protectData, retainOnDelete: args.protectData };
     const ns = new k8s.core.v1.Namespace(
       args.namespace,
       {
         metadata: {
           name: args.namespace,
+          annotations: args.skipAwait ? SKIP_AWAIT : undefined,
           labels: {
             ...ctx.commonLabels,
             // Pod Security Admission: the namespace only admits restricted pods.
@@ -75,14 +93,22 @@ export class KubernetesTarget extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this, provider },
+      // Deleting the namespace deletes every claim in it, the retained ones included.
+      { parent: this, provider, ...dataOptions },
     );
     const childOpts = (parent: pulumi.Resource, dependsOn: pulumi.Resource[] = []): pulumi.CustomResourceOptions => ({
       parent,
       provider,
       dependsOn: [ns, ...dependsOn],
     });
+    const register = (obj: K8sObject, opts: pulumi.CustomResourceOptions) =>
+      registerObject(args.skipAwait ? withSkipAwait(obj) : obj, opts);
 
+    if (args.nodeExporter) {
+      const [nodeNs, daemonSet] = nodeExporterObjects(args.nodeExporter, ctx);
+      const nodeNamespace = register(nodeNs, { parent: this, provider });
+      register(daemonSet, { parent: this, provider, dependsOn: [nodeNamespace] });
+    }
     for (const policy of networkPolicies(args.workloads, args.jobs, ctx)) {
       register(policy, childOpts(this));
     }
@@ -91,10 +117,14 @@ export class KubernetesTarget extends pulumi.ComponentResource {
     for (const w of args.workloads) {
       const group = new WorkloadGroup("workload", w.role, w.name, { parent: this });
       const specs: ContainerSpec[] = [w, ...w.sidecars];
-      const config = registerConfig(w.name, specs, ctx, w.labels, secrets, childOpts(group));
-      for (const claim of persistentVolumeClaims(w, ctx)) register(claim, childOpts(group));
+      const config = registerConfig(w.name, specs, ctx, w.labels, secrets, childOpts(group), register);
+      for (const claim of persistentVolumeClaims(w, ctx)) register(claim, { ...childOpts(group), ...dataOptions });
       for (const svc of services(w, ctx)) register(svc, childOpts(group));
-      register(workloadController(w, ctx), childOpts(group, config));
+      const identity = apiAccessObjects(w, ctx).map((obj) => register(obj, childOpts(group)));
+      register(
+        withSecretsChecksum(workloadController(w, ctx), restartSecrets(w, ctx), args.secrets),
+        childOpts(group, [...config, ...identity]),
+      );
       const pdb = podDisruptionBudget(w, ctx);
       if (pdb) register(pdb, childOpts(group));
       group.complete();
@@ -104,9 +134,10 @@ export class KubernetesTarget extends pulumi.ComponentResource {
     }
     for (const job of args.jobs) {
       const group = new WorkloadGroup("job", job.role, job.name, { parent: this });
-      const config = registerConfig(job.name, [job], ctx, job.labels, secrets, childOpts(group));
+      const config = registerConfig(job.name, [job], ctx, job.labels, secrets, childOpts(group), register);
+      // Backup claims hold the backups: kept on delete in every environment, protected where data is.
       for (const claim of persistentVolumeClaims(job, ctx))
-        register(claim, { ...childOpts(group), retainOnDelete: true });
+        register(claim, { ...childOpts(group), retainOnDelete: true, protect: args.protectData });
       register(cronJob(job, ctx), childOpts(group, config));
       group.complete();
     }
@@ -134,6 +165,7 @@ function registerConfig(
   labels: Record<string, string>,
   secrets: pulumi.Output<Record<string, string>>,
   opts: pulumi.CustomResourceOptions,
+  register: (obj: K8sObject, opts: pulumi.CustomResourceOptions) => pulumi.CustomResource,
 ): pulumi.Resource[] {
   const created: pulumi.Resource[] = [];
   const files = filesConfigMap(owner, specs, ctx, labels);
@@ -175,8 +207,59 @@ function requireSecret(all: Record<string, string>, name: string, owner: string)
   return value;
 }
 
+/**
+ * A checksum of the secret values the pods read only at start, as a pod-template annotation, so
+ * a rotated password rolls them.
+ * A value the pods re-read (Alertmanager's receiver URLs, watched by the reloader) is not in it.
+ */
+function withSecretsChecksum(
+  controller: K8sObject,
+  names: string[],
+  secrets: pulumi.Output<Record<string, string>>,
+): K8sObject {
+  if (names.length === 0) return controller;
+  // An HMAC does not reveal its key or message, so the annotation itself needs no secrecy (and
+  // as a secret it would hide the whole pod spec in the preview).
+  const checksum = pulumi.unsecret(
+    secrets.apply((all) =>
+      crypto
+        // Keyed with every secret of the stack: the annotation is readable in the cluster, and a
+        // plain hash of a short password could be guessed offline.
+        .createHmac(
+          "sha256",
+          Object.keys(all)
+            .sort()
+            .map((k) => all[k])
+            .join("\0"),
+        )
+        .update(names.map((n) => `${n}\0${all[n] ?? ""}`).join("\n"))
+        .digest("hex"),
+    ),
+  );
+  const template = controller.spec.template;
+  return {
+    ...controller,
+    spec: {
+      ...controller.spec,
+      template: {
+        ...template,
+        metadata: {
+          ...template.metadata,
+          annotations: { ...template.metadata.annotations, [SECRETS_CHECKSUM_ANNOTATION]: checksum },
+        },
+      },
+    },
+  };
+}
+
+const SKIP_AWAIT = { "pulumi.com/skipAwait": "true" };
+
+function withSkipAwait(obj: K8sObject): K8sObject {
+  return { ...obj, metadata: { ...obj.metadata, annotations: { ...obj.metadata.annotations, ...SKIP_AWAIT } } };
+}
+
 /** Registers one API object with the typed resource class for its kind. */
-function register(obj: K8sObject, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
+function registerObject(obj: K8sObject, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
   const name = `${obj.kind.toLowerCase()}-${obj.metadata.name}`;
   switch (obj.kind) {
     case "Deployment":
@@ -201,6 +284,10 @@ function register(obj: K8sObject, opts: pulumi.CustomResourceOptions): pulumi.Cu
       return new k8s.core.v1.Namespace(name, obj, opts);
     case "ServiceAccount":
       return new k8s.core.v1.ServiceAccount(name, obj, opts);
+    case "Role":
+      return new k8s.rbac.v1.Role(name, obj, opts);
+    case "RoleBinding":
+      return new k8s.rbac.v1.RoleBinding(name, obj as k8s.rbac.v1.RoleBindingArgs, opts);
     case "ClusterRole":
       return new k8s.rbac.v1.ClusterRole(name, obj, opts);
     case "ClusterRoleBinding":
