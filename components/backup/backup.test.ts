@@ -4,6 +4,7 @@ import { parse as parseYaml, stringify } from "yaml";
 import { ConfigError, loadStackConfig } from "../../stacks/config/load";
 import { planEnvironment } from "../../stacks/plan";
 import { loadRepoStack, readStackFileText, stackFileInputFromText, STACKS } from "../../test/support/stack-files";
+import { networkPolicies } from "../targets/kubernetes/manifests";
 import { backupsToKeep, isoWeek } from "./retention";
 
 const name = (iso: string) => `postgres-${iso.replace(/[-:]/g, "")}.dump`;
@@ -147,4 +148,28 @@ test("a bad pitr section fails with the key and what would be right", () => {
       e instanceof ConfigError &&
       /backup\.pitr\.repository\.accessKeySecret: names secret "nowhere", which is not set/.test(e.message),
   );
+});
+
+test("prod: the PostgreSQL pod and the restore drill may reach the S3 repository; the pod reaches the Pushgateway", () => {
+  const policyOf = (stack: string, name: string) => {
+    const plan = planEnvironment(loadRepoStack(stack));
+    const policies = networkPolicies(plan.workloads, plan.jobs, { namespace: "ns", commonLabels: {} });
+    return policies.find((p) => p.metadata.name === name)!.spec as {
+      egress: Array<{ to?: Array<Record<string, any>>; ports?: Array<{ port: number }> }>;
+    };
+  };
+  const s3 = (policy: ReturnType<typeof policyOf>) =>
+    policy.egress.filter((rule) => (rule.to ?? []).some((peer) => peer.ipBlock?.cidr === "0.0.0.0/0"));
+  for (const name of ["postgres", "postgres-restore-drill"]) {
+    const rules = s3(policyOf("prod", name));
+    assert.equal(rules.length, 1, `${name}: one egress rule to the repository's addresses`);
+    assert.deepEqual(rules[0].ports, [{ port: 443, protocol: "TCP" }]);
+    assert.ok(rules[0].to![0].ipBlock.except.includes("10.0.0.0/8"), "private ranges stay closed");
+  }
+  const pushgateway = policyOf("prod", "postgres").egress.filter((rule) =>
+    (rule.to ?? []).some((peer) => peer.podSelector?.matchLabels?.["app.kubernetes.io/name"] === "pushgateway"),
+  );
+  assert.equal(pushgateway.length, 1, "the backup sidecar pushes its metrics to the Pushgateway");
+  // dev keeps its repository on a volume: nothing leaves the network.
+  assert.equal(s3(policyOf("dev", "postgres")).length, 0);
 });

@@ -4,7 +4,7 @@
 import type { StackConfig } from "../../stacks/config/schema";
 import { containerLogPolicy, standardLabels, toResources } from "../services/workloads";
 import type { ConcernOutput, ContainerSpec, ScheduledJob, VolumeSpec } from "../workloads/model";
-import { pgbackrestRepositoryEnv, repositoryVolume } from "./pgbackrest";
+import { pgbackrestRepositoryEnv, repositoryEgress, repositoryVolume } from "./pgbackrest";
 
 export const BACKUP_DIR = "/backups";
 export const PUSHGATEWAY = "pushgateway";
@@ -151,6 +151,7 @@ export function backupConcern(config: StackConfig): ConcernOutput {
         jobs.push({
           ...jobBase(config, `${name}-restore-drill`, name),
           ...drill,
+          egress: repositoryEgress(config),
           schedule: config.backup.restoreDrill.schedule,
         });
       }

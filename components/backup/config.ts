@@ -1,6 +1,6 @@
 // The backup part of the stack file: what is backed up, when, how long it is kept, and where.
 import { z } from "zod";
-import { cpu, cronExpression, duration, name, pinnedImage, port, size } from "../../stacks/config/fields";
+import { cpu, cronExpression, duration, name, pinnedImage, port, size, egress } from "../../stacks/config/fields";
 
 const retentionSchema = z.strictObject({
   /** The newest N backups. */
@@ -43,6 +43,17 @@ const s3RepositorySchema = z.strictObject({
   path: z.string().startsWith("/", "must start with /").default("/pgbackrest"),
   accessKeySecret: secretName(),
   secretKeySecret: secretName(),
+  /**
+   * Where the endpoint's addresses lie, for the egress NetworkPolicy of the PostgreSQL pod
+   * (archive_command, the backup sidecar) and the restore drill: by default any public address,
+   * never the private, link-local or CGNAT ranges. Name the ranges of an endpoint inside them.
+   */
+  egress: egress()
+    .omit({ ports: true })
+    .default({
+      cidrs: ["0.0.0.0/0"],
+      except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"],
+    }),
 });
 
 /** A repository on a volume of the target: fine for dev, lost with the target (not off-site). */

@@ -7,7 +7,8 @@
 // cipher passphrase and S3 keys are Pulumi secrets.
 import type { StackConfig } from "../../stacks/config/schema";
 import { toResources } from "../services/workloads";
-import type { ConcernOutput, SecretEnv, Sidecar, VolumeSpec, Workload } from "../workloads/model";
+import { PUSHGATEWAY } from "./concern";
+import type { ConcernOutput, ExternalEgress, SecretEnv, Sidecar, VolumeSpec, Workload } from "../workloads/model";
 
 export const PGBACKREST_REPO_DIR = "/var/lib/pgbackrest";
 export const POSTGRES_SOCKET_DIR = "/var/run/postgresql";
@@ -58,6 +59,17 @@ function sorted(env: Record<string, string>): Record<string, string> {
 }
 
 /** The repository volume of a dev stack (none for S3). */
+/**
+ * The egress an S3 repository needs from every pod that reads or writes it (the PostgreSQL pod's
+ * archive_command and backup sidecar, the restore drill): without it the default-deny policy
+ * drops WAL archiving, and pg_wal grows until the disk is full. A volume repository needs none.
+ */
+export function repositoryEgress(config: StackConfig): ExternalEgress[] {
+  const repo = config.backup.pitr.repository;
+  if (!repo || repo.type !== "s3") return [];
+  return [{ name: "pgbackrest-repository", cidrs: repo.egress.cidrs, except: repo.egress.except, ports: [repo.port] }];
+}
+
 export function repositoryVolume(config: StackConfig, readOnly: boolean): VolumeSpec[] {
   const repo = config.backup.pitr.repository;
   if (repo.type !== "volume") return [];
@@ -132,6 +144,9 @@ export function applyPitr(config: StackConfig, input: ConcernOutput, backedUp: s
       env: sorted({ ...w.env, ...repo.env, PGBACKREST_PG1_PATH: pgdata }),
       secretEnv: [...w.secretEnv, ...repo.secretEnv],
       volumes: [...w.volumes, run, ...repositoryVolume(config, false)],
+      // The backup sidecar pushes its metrics to the Pushgateway; the repository may be off-site.
+      connectsTo: [...new Set([...w.connectsTo, PUSHGATEWAY])].sort(),
+      egress: [...(w.egress ?? []), ...repositoryEgress(config)],
     };
     return { ...withArchive, sidecars: [...w.sidecars, backupSidecar(config, withArchive, repo, pgdata)] };
   });

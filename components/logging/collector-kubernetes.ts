@@ -134,11 +134,13 @@ export function kubernetesCollectorObjects(store: LogStoreConfig, ctx: Collector
       metadata: meta(NAME),
       spec: {
         podSelector: { matchLabels: selector },
+        // Ingress is denied by naming the type without rules: an empty `ingress` list would be
+        // stored as absent and show as a change on every apply.
         policyTypes: ["Ingress", "Egress"],
-        ingress: [],
         egress: [
           {
-            to: [{ namespaceSelector: {}, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+            // The cluster's DNS on port 53, whatever its pods are labelled.
+            to: [{ namespaceSelector: {} }],
             ports: [
               { port: 53, protocol: "UDP" },
               { port: 53, protocol: "TCP" },

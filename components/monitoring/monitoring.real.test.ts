@@ -41,8 +41,11 @@ for (const stack of STACKS) {
       const { plan } = writePrometheusFiles(stack, dir);
       const file = path.join(dir, "prometheus.yml");
       // The pinned promtool is built with Kubernetes service discovery, so the kubelet, cAdvisor and
-      // node jobs of prod are checked with the rest.
-      const check = run(promtool, ["check", "config", file]);
+      // node jobs of prod are checked with the rest. Their credentials are the pod's service-account
+      // token, which exists only inside the cluster: for such a config promtool checks syntax and
+      // semantics without opening referenced files (the rule files are checked below).
+      const inCluster = fs.readFileSync(file, "utf8").includes("/var/run/secrets/kubernetes.io/serviceaccount/");
+      const check = run(promtool, ["check", "config", ...(inCluster ? ["--syntax-only"] : []), file]);
       assert.equal(check.status, 0, check.stdout + check.stderr);
       assert.match(check.stdout + check.stderr, /SUCCESS/);
       const rules = plan.monitoring!.ruleFiles.map((f) => path.join(dir, "rules", f.name));

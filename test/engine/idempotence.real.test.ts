@@ -98,6 +98,7 @@ test("prod: up renders the manifests into the repository, and a second preview c
       PULUMI_BACKEND_URL: `file://${path.join(home, "state")}`,
       PULUMI_HOME: path.join(home, "pulumi-home"),
       OPS_BASELINE_SKIP_BUILD: "1",
+      PULUMI_CONFIG_PASSPHRASE: "ops-baseline-example",
     },
     maxBuffer: 64 * 1024 ** 2,
   });

@@ -182,6 +182,13 @@ test("prod NetworkPolicies: what the stack needs is open, nothing else (cyclonus
   needed.push(tcp(stranger, pod("api"), 3000));
   // Receivers may be anywhere public on 443 (their URLs are secrets): the LLM API's address too.
   needed.push(tcp(pod("alertmanager"), llm, 443));
+  // The pgBackRest repository in S3 may be any public address on its port: the PostgreSQL pod
+  // (archive_command, backup sidecar) and the restore drill reach both public peers, and still no
+  // private address (checked below with every other pod).
+  for (const w of [...plan.workloads, ...plan.jobs]) {
+    if (!(w.egress ?? []).some((e) => e.name === "pgbackrest-repository")) continue;
+    needed.push(tcp(pod(w.name), receiver, 443), tcp(pod(w.name), llm, 443));
+  }
   const neededKeys = new Set(needed.map(key));
 
   // ---- everything else: every pod to every other pod's ports, outside addresses, other namespaces
@@ -194,6 +201,12 @@ test("prod NetworkPolicies: what the stack needs is open, nothing else (cyclonus
       }
     }
   }
+  const publicOn443 = new Set([
+    "alertmanager",
+    ...[...plan.workloads, ...plan.jobs]
+      .filter((w) => (w.egress ?? []).some((e) => e.name === "pgbackrest-repository"))
+      .map((w) => w.name),
+  ]);
   for (const name of owners) {
     for (const [to, port] of [
       [receiver, 80],
@@ -203,10 +216,10 @@ test("prod NetworkPolicies: what the stack needs is open, nothing else (cyclonus
     ] as Array<[Peer, number]>) {
       closed.push(tcp(pod(name), to, port));
     }
-    if (name !== "alertmanager") closed.push(tcp(pod(name), receiver, 443));
+    if (!publicOn443.has(name)) closed.push(tcp(pod(name), receiver, 443));
     if (name !== "prometheus") closed.push(tcp(pod(name), nodeIp, 10250), tcp(pod(name), nodeIp, 9100));
     if (name !== "prometheus" && name !== "kube-state-metrics") closed.push(tcp(pod(name), apiServer, 443));
-    if (name !== "api" && name !== "alertmanager") closed.push(tcp(pod(name), llm, 443));
+    if (name !== "api" && !publicOn443.has(name)) closed.push(tcp(pod(name), llm, 443));
   }
   assert.ok(needed.length > 40 && closed.length > 200, `${needed.length} open and ${closed.length} closed flows`);
 
