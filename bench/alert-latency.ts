@@ -20,7 +20,11 @@ export function worstCaseLatencies(config: StackConfig): AlertLatency[] {
       severity: a.severity,
       // The Watchdog route waits 0 s; every other route the configured group wait.
       seconds:
-        m.scrapeInterval + m.evaluationInterval + a.forSeconds + (a.name === "Watchdog" ? 0 : m.alertmanager.groupWait),
+        m.scrapeInterval +
+        m.scrapeTimeout +
+        m.evaluationInterval +
+        a.forSeconds +
+        (a.name === "Watchdog" ? 0 : m.alertmanager.groupWait),
     }));
 }
 
@@ -28,7 +32,7 @@ export function main(): void {
   for (const stack of STACKS) {
     const config = loadRepoStack(stack);
     console.log(
-      `\nworst case from fault to notification, ${stack} (scrape ${config.monitoring.scrapeInterval}s + evaluation ${config.monitoring.evaluationInterval}s + for + group wait ${config.monitoring.alertmanager.groupWait}s)`,
+      `\nworst case from fault to notification, ${stack} (scrape ${config.monitoring.scrapeInterval}s + scrape timeout ${config.monitoring.scrapeTimeout}s + evaluation ${config.monitoring.evaluationInterval}s + for + group wait ${config.monitoring.alertmanager.groupWait}s)`,
     );
     console.log("alert                            severity   seconds");
     for (const l of worstCaseLatencies(config)) {

@@ -338,6 +338,7 @@ export function monitoringConcern(
   const prometheusConfig = renderPrometheusConfig({
     environment: config.environment,
     scrapeIntervalSeconds: m.scrapeInterval,
+    scrapeTimeoutSeconds: m.scrapeTimeout,
     evaluationIntervalSeconds: m.evaluationInterval,
     workloads: scraped,
     ruleFiles: ruleFiles.map((f) => f.name),

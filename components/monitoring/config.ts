@@ -42,6 +42,11 @@ export type ExporterConfig = z.output<typeof exporterSchema>;
 export const monitoringConfigSchema = z.strictObject({
   enabled: z.boolean(),
   scrapeInterval: duration(),
+  /**
+   * How long a scrape may take before the target counts as down. A dead container or pod whose
+   * address no longer answers is only noticed after it, so it is part of every alert's latency.
+   */
+  scrapeTimeout: duration(),
   evaluationInterval: duration(),
   prometheus: z.strictObject({
     ...componentCommon,

@@ -16,6 +16,7 @@ const SERVICE_ACCOUNT = "/var/run/secrets/kubernetes.io/serviceaccount";
 export interface PrometheusRenderInput {
   environment: string;
   scrapeIntervalSeconds: number;
+  scrapeTimeoutSeconds: number;
   evaluationIntervalSeconds: number;
   workloads: Workload[];
   ruleFiles: string[];
@@ -131,6 +132,7 @@ export function renderPrometheusConfig(input: PrometheusRenderInput): string {
   return toYaml({
     global: {
       scrape_interval: secondsToDuration(input.scrapeIntervalSeconds),
+      scrape_timeout: secondsToDuration(input.scrapeTimeoutSeconds),
       evaluation_interval: secondsToDuration(input.evaluationIntervalSeconds),
       external_labels: { environment: input.environment },
     },

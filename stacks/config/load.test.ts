@@ -236,3 +236,14 @@ test("findCycle returns a closed path or nothing", () => {
   assert.deepEqual(findCycle({ a: ["b"], b: ["c"], c: ["a"] }), ["a", "b", "c", "a"]);
   assert.equal(findCycle({ a: ["b"], b: [], c: ["a"] }), undefined);
 });
+
+test("a scrape timeout longer than the scrape interval is refused, naming the key", () => {
+  const text = readStackFileText("dev").replace(
+    "  ops-baseline:monitoring:\n",
+    "  ops-baseline:monitoring:\n    scrapeTimeout: 20s\n",
+  );
+  assert.throws(
+    () => loadStackConfig(stackFileInputFromText("dev", text)),
+    (e: Error) => /monitoring\.scrapeTimeout: 20s is longer than monitoring\.scrapeInterval \(10s\)/.test(e.message),
+  );
+});

@@ -213,6 +213,12 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
       if (receiver.urlSecret) useSecret(receiver.urlSecret, `monitoring.alertmanager.receivers.${name}.urlSecret`);
     }
   }
+  if (config.monitoring.scrapeTimeout > config.monitoring.scrapeInterval) {
+    add(
+      "monitoring.scrapeTimeout",
+      `${config.monitoring.scrapeTimeout}s is longer than monitoring.scrapeInterval (${config.monitoring.scrapeInterval}s); Prometheus requires a timeout no longer than the interval`,
+    );
+  }
   problems.push(...alertProblems(config));
   problems.push(...attachedTextProblems(config, input.dir ?? process.cwd()));
   problems.push(...logFileProblems(config));
