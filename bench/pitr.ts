@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { asPostgres, freePort, PG_BIN, startPostgres } from "../test/support/postgres";
-import { startS3 } from "../test/support/s3";
+import { pgbackrestS3Env, startS3 } from "../test/support/s3";
 import { REPO_ROOT } from "../test/support/stack-files";
 
 const BIN = path.join(REPO_ROOT, "images", "backup", "bin");
@@ -20,23 +20,8 @@ export async function main(megabytes = 1024): Promise<void> {
   const s3 = await startS3();
   s3.createBucket("bench");
   const repo: NodeJS.ProcessEnv = {
-    PGBACKREST_STANZA: "main",
-    PGBACKREST_REPO1_TYPE: "s3",
-    PGBACKREST_REPO1_PATH: "/pgbackrest/bench",
-    PGBACKREST_REPO1_S3_BUCKET: "bench",
-    PGBACKREST_REPO1_S3_ENDPOINT: s3.host,
-    PGBACKREST_REPO1_STORAGE_PORT: String(s3.port),
-    PGBACKREST_REPO1_S3_REGION: "us-east-1",
-    PGBACKREST_REPO1_S3_URI_STYLE: "path",
-    PGBACKREST_REPO1_S3_KEY: s3.accessKey,
-    PGBACKREST_REPO1_S3_KEY_SECRET: s3.secretKey,
-    PGBACKREST_REPO1_STORAGE_CA_FILE: s3.caFile,
-    PGBACKREST_REPO1_CIPHER_TYPE: "aes-256-cbc",
-    PGBACKREST_REPO1_CIPHER_PASS: "bench-cipher-pass",
+    ...pgbackrestS3Env(s3, { bucket: "bench", path: "/pgbackrest/bench", cipherPass: "bench-cipher-pass", work }),
     PGBACKREST_COMPRESS_TYPE: "zst",
-    PGBACKREST_LOCK_PATH: path.join(work, "lock"),
-    PGBACKREST_LOG_PATH: path.join(work, "log"),
-    PGBACKREST_LOG_LEVEL_FILE: "off",
   };
   const pg = await startPostgres({
     settings: {

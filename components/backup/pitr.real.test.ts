@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
 import { asPostgres, freePort, PG_BIN, startPostgres, type Postgres } from "../../test/support/postgres";
-import { startS3, type S3Server } from "../../test/support/s3";
+import { pgbackrestS3Env, startS3, type S3Server } from "../../test/support/s3";
 import { REPO_ROOT } from "../../test/support/stack-files";
 import { requireTool } from "../../test/support/tools";
 
@@ -24,23 +24,13 @@ let pushgatewayUrl: string;
 
 function repoEnv(): NodeJS.ProcessEnv {
   return {
-    PGBACKREST_STANZA: "main",
-    PGBACKREST_REPO1_TYPE: "s3",
-    PGBACKREST_REPO1_PATH: "/pgbackrest/postgres",
-    PGBACKREST_REPO1_S3_BUCKET: BUCKET,
-    PGBACKREST_REPO1_S3_ENDPOINT: s3.host,
-    PGBACKREST_REPO1_STORAGE_PORT: String(s3.port),
-    PGBACKREST_REPO1_S3_REGION: "us-east-1",
-    PGBACKREST_REPO1_S3_URI_STYLE: "path",
-    PGBACKREST_REPO1_S3_KEY: s3.accessKey,
-    PGBACKREST_REPO1_S3_KEY_SECRET: s3.secretKey,
-    PGBACKREST_REPO1_STORAGE_CA_FILE: s3.caFile,
-    PGBACKREST_REPO1_CIPHER_TYPE: "aes-256-cbc",
-    PGBACKREST_REPO1_CIPHER_PASS: "test-cipher-pass-not-secret",
+    ...pgbackrestS3Env(s3, {
+      bucket: BUCKET,
+      path: "/pgbackrest/postgres",
+      cipherPass: "test-cipher-pass-not-secret",
+      work,
+    }),
     PGBACKREST_REPO1_RETENTION_FULL: "2",
-    PGBACKREST_LOCK_PATH: path.join(work, "lock"),
-    PGBACKREST_LOG_PATH: path.join(work, "log"),
-    PGBACKREST_LOG_LEVEL_FILE: "off",
     PGBACKREST_ARCHIVE_TIMEOUT: "30",
   };
 }

@@ -11,7 +11,7 @@ import type { StackConfig } from "../../stacks/config/schema";
 import { toYaml } from "../alerts/rules";
 import { containerLogPolicy, standardLabels, toResources } from "../services/workloads";
 import type { K8sObject } from "../targets/kubernetes/manifests";
-import type { ConcernOutput, Probe, Workload } from "../workloads/model";
+import { httpProbe, type ConcernOutput, type Workload } from "../workloads/model";
 import { kubernetesCollectorObjects } from "./collector-kubernetes";
 import type { LogStoreConfig } from "./config";
 
@@ -188,16 +188,6 @@ export function renderPromtailKubernetesConfig(o: {
     ],
     server: { grpc_listen_port: 0, http_listen_port: PROMTAIL_PORT },
   });
-}
-
-function httpProbe(path: string, port: string, periodSeconds: number, failureThreshold = 3): Probe {
-  return {
-    check: { type: "http", path, port },
-    periodSeconds,
-    timeoutSeconds: 3,
-    failureThreshold,
-    initialDelaySeconds: 0,
-  };
 }
 
 export interface LogStoreContext {

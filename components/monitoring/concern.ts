@@ -5,7 +5,7 @@ import type { AlertContext } from "../alerts/catalogue";
 import { backupNames } from "../backup/concern";
 import { renderRuleFiles, type ExtraAlertGroup, type RuleFile } from "../alerts/rules";
 import { containerLogPolicy, standardLabels, toResources } from "../services/workloads";
-import type { ConcernOutput, FileSpec, Probe, SecretEnv, Workload } from "../workloads/model";
+import { httpProbe, type ConcernOutput, type FileSpec, type SecretEnv, type Workload } from "../workloads/model";
 import { alertmanagerUsesSecrets, renderAlertmanagerConfig } from "./alertmanager";
 import type { ExporterConfig } from "./config";
 import { renderGrafanaFiles } from "./grafana";
@@ -20,16 +20,6 @@ import {
 } from "./prometheus";
 
 type Common = Pick<StackConfig["monitoring"]["prometheus"], "image" | "build" | "resources">;
-
-function httpProbe(path: string, port: string, periodSeconds: number, failureThreshold = 3): Probe {
-  return {
-    check: { type: "http", path, port },
-    periodSeconds,
-    timeoutSeconds: 3,
-    failureThreshold,
-    initialDelaySeconds: 0,
-  };
-}
 
 function monitoringWorkload(
   config: StackConfig,

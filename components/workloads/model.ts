@@ -246,3 +246,14 @@ export function mergeConcerns(...outputs: ConcernOutput[]): ConcernOutput {
   }
   return merged;
 }
+
+/** An HTTP probe of a path on a named port, answered within 3 s, from the first second. */
+export function httpProbe(path: string, port: string, periodSeconds: number, failureThreshold = 3): Probe {
+  return {
+    check: { type: "http", path, port },
+    periodSeconds,
+    timeoutSeconds: 3,
+    failureThreshold,
+    initialDelaySeconds: 0,
+  };
+}

@@ -31,7 +31,8 @@ after(() => {
   if (home) fs.rmSync(home, { recursive: true, force: true });
 });
 
-function npmRun(args: string[], extraEnv: Record<string, string> = {}) {
+/** The engine in a throwaway backend and home, on the dist/ the test run already built. */
+function engineEnv(extraEnv: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PULUMI_BACKEND_URL: `file://${path.join(home, "state")}`,
@@ -43,6 +44,11 @@ function npmRun(args: string[], extraEnv: Record<string, string> = {}) {
     ...extraEnv,
   };
   delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
+  return env;
+}
+
+function npmRun(args: string[], extraEnv: Record<string, string> = {}) {
+  const env = engineEnv(extraEnv);
   fs.mkdirSync(path.join(home, "state"), { recursive: true });
   const t0 = Date.now();
   const r = spawnSync("npm", ["run", "-s", ...args], {
@@ -93,13 +99,7 @@ test("prod: up renders the manifests into the repository, and a second preview c
   const drift = spawnSync("bash", [path.join(REPO_ROOT, "scripts/drift.sh"), "prod"], {
     cwd: REPO_ROOT,
     encoding: "utf8",
-    env: {
-      ...process.env,
-      PULUMI_BACKEND_URL: `file://${path.join(home, "state")}`,
-      PULUMI_HOME: path.join(home, "pulumi-home"),
-      OPS_BASELINE_SKIP_BUILD: "1",
-      PULUMI_CONFIG_PASSPHRASE: "ops-baseline-example",
-    },
+    env: engineEnv(),
     maxBuffer: 64 * 1024 ** 2,
   });
   assert.equal(drift.status, 0, `drift check of an unchanged prod:\n${drift.stderr}`);

@@ -118,3 +118,31 @@ export async function startS3(): Promise<S3Server> {
     },
   };
 }
+
+/**
+ * The environment that points pgBackRest at an encrypted repository in a bucket of this server
+ * (path-style, trusting its certificate), with its lock and log files under `work`.
+ */
+export function pgbackrestS3Env(
+  s3: S3Server,
+  repo: { bucket: string; path: string; cipherPass: string; work: string },
+): NodeJS.ProcessEnv {
+  return {
+    PGBACKREST_STANZA: "main",
+    PGBACKREST_REPO1_TYPE: "s3",
+    PGBACKREST_REPO1_PATH: repo.path,
+    PGBACKREST_REPO1_S3_BUCKET: repo.bucket,
+    PGBACKREST_REPO1_S3_ENDPOINT: s3.host,
+    PGBACKREST_REPO1_STORAGE_PORT: String(s3.port),
+    PGBACKREST_REPO1_S3_REGION: "us-east-1",
+    PGBACKREST_REPO1_S3_URI_STYLE: "path",
+    PGBACKREST_REPO1_S3_KEY: s3.accessKey,
+    PGBACKREST_REPO1_S3_KEY_SECRET: s3.secretKey,
+    PGBACKREST_REPO1_STORAGE_CA_FILE: s3.caFile,
+    PGBACKREST_REPO1_CIPHER_TYPE: "aes-256-cbc",
+    PGBACKREST_REPO1_CIPHER_PASS: repo.cipherPass,
+    PGBACKREST_LOCK_PATH: `${repo.work}/lock`,
+    PGBACKREST_LOG_PATH: `${repo.work}/log`,
+    PGBACKREST_LOG_LEVEL_FILE: "off",
+  };
+}
