@@ -62,4 +62,17 @@ if [[ "$skip" != *" docker "* ]]; then
   bash scripts/docker-engine.sh
   bash images/base/build.sh
 fi
+# The real tests run the checkout's scripts as other users (runuser -u postgres, setpriv as
+# nobody), so every directory above the checkout must be traversable by them. A fresh clone in a
+# mktemp directory (mode 0700) is not: as root, add search permission only (o+x, no listing).
+if [ "$(id -u)" = 0 ]; then
+  dir=$(pwd -P)
+  while [ "$dir" != / ]; do
+    if [ -d "$dir" ] && ! [ "$(stat -c %A "$dir" | cut -c10)" = x ] && ! [ "$(stat -c %A "$dir" | cut -c10)" = t ]; then
+      step "making $dir traversable by the users the tests run as (chmod o+x)"
+      chmod o+x "$dir"
+    fi
+    dir=$(dirname "$dir")
+  done
+fi
 step "done in $(($(date +%s) - started)) s"
