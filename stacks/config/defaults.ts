@@ -115,11 +115,14 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
       // proxy refuses its module): it is off in dev, on in prod (pinned upstream image).
       monitoring: {
         enabled: true,
-        // Worst case from a dead service to the page: 10s scrape interval + 3s scrape timeout (a
-        // killed container's address stops answering; a local bridge answers a live one in
-        // milliseconds) + 5s evaluation + 30s `for` + 10s group wait = 58 s, inside the 60 s the
-        // runbooks ask for; measured on the Docker rung (test/docker/dev-stack.real.test.ts).
-        scrapeInterval: "10s",
+        // Worst case from a dead service to the page: 11 s until the fault is in the TSDB (a
+        // stopped container leaves Docker's DNS, and Prometheus writes the staleness marker of a
+        // dropped target 2.1 scrape intervals after its last scrape; a failing scrape would show
+        // after 5 s + the 3 s timeout) + 5 s evaluation + 30 s `for` + 10 s group wait = 56 s,
+        // inside the 60 s the runbooks ask for; measured on the Docker rung
+        // (test/docker/dev-stack.real.test.ts). With a 10 s interval the dropped-target path alone
+        // takes 21 s and the page 66 s (measured 63 s).
+        scrapeInterval: "5s",
         scrapeTimeout: "3s",
         evaluationInterval: "5s",
         prometheus: {
