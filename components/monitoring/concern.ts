@@ -48,7 +48,7 @@ function monitoringWorkload(
       readOnlyRootFilesystem: true,
     },
     replicas: 1,
-    restartPolicy: config.environment === "dev" ? "unless-stopped" : "always",
+    restartPolicy: config.profile === "dev" ? "unless-stopped" : "always",
     // Those that keep data (TSDB, silences, dashboards' state) run as StatefulSets with claims.
     stateful: (fields.volumes ?? []).some((v) => v.persistent),
     health: {},

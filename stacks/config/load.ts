@@ -11,7 +11,8 @@ import type { AttachedText } from "../../components/alerts/config";
 import { BURN_ALERTS, latencyThresholdProblem } from "../../components/alerts/slo";
 import { logFileProblems } from "../../components/logging/logrotate";
 import { applyEnvironmentDefaults, isPlainObject, type RawConfig } from "./defaults";
-import { ENVIRONMENTS, SECRET_LOOKING_ENV, stackConfigSchema, type EnvironmentName, type StackConfig } from "./schema";
+import { name as nameField } from "./fields";
+import { PROFILES, SECRET_LOOKING_ENV, stackConfigSchema, type ProfileName, type StackConfig } from "./schema";
 
 export const NAMESPACE = "ops-baseline";
 
@@ -52,10 +53,10 @@ export interface StackFileInput {
 /** Validates a stack file; returns the typed config or throws ConfigError with every problem. */
 export function loadStackConfig(input: StackFileInput): StackConfig {
   const problems: ConfigProblem[] = [];
-  const environment = resolveEnvironment(input, problems);
-  if (!environment) throw new ConfigError(input.file, problems);
+  const profile = resolveProfile(input, problems);
+  if (!profile) throw new ConfigError(input.file, problems);
 
-  const merged = applyEnvironmentDefaults(environment, input.values);
+  const merged = applyEnvironmentDefaults(profile, input.stack, input.values);
   const result = stackConfigSchema.safeParse(merged);
   if (!result.success) {
     problems.push(...result.error.issues.flatMap((issue) => describeIssue(issue, merged)));
@@ -66,18 +67,37 @@ export function loadStackConfig(input: StackFileInput): StackConfig {
   return result.data;
 }
 
-function resolveEnvironment(input: StackFileInput, problems: ConfigProblem[]): EnvironmentName | undefined {
-  const declared = input.values.environment;
-  const candidate = declared ?? input.stack;
-  if ((ENVIRONMENTS as readonly unknown[]).includes(candidate)) return candidate as EnvironmentName;
-  problems.push({
-    path: "environment",
-    message:
-      declared === undefined
-        ? `stack "${input.stack}" is not named after an environment; set ${NAMESPACE}:environment to one of ${ENVIRONMENTS.join(", ")}`
-        : `must be one of ${ENVIRONMENTS.join(", ")}, not ${JSON.stringify(declared)}`,
-  });
-  return undefined;
+/**
+ * The defaults profile: `profile:` in the file, else the stack name when it is dev or prod. The
+ * environment name is always the stack name, so it must fit labels, object names and namespaces.
+ */
+function resolveProfile(input: StackFileInput, problems: ConfigProblem[]): ProfileName | undefined {
+  const allowed = PROFILES.join(", ");
+  const declared = input.values.profile;
+  if ("environment" in input.values) {
+    problems.push({
+      path: "environment",
+      message: `is not a stack file key: the environment name is the stack name ("${input.stack}"); pick the defaults with ${NAMESPACE}:profile: one of ${allowed}`,
+    });
+  }
+  if (!nameField().safeParse(input.stack).success) {
+    problems.push({
+      path: "profile",
+      message: `stack name "${input.stack}" is the environment name in labels, object names and namespaces, so it must be a lowercase name of letters, digits and '-' starting with a letter (at most 40 characters); rename the stack file`,
+    });
+  }
+  let profile: ProfileName | undefined;
+  if (declared === undefined) {
+    if ((PROFILES as readonly unknown[]).includes(input.stack)) profile = input.stack as ProfileName;
+    else {
+      problems.push({
+        path: "profile",
+        message: `is not set, and stack "${input.stack}" is not named after a profile; set ${NAMESPACE}:profile to one of ${allowed} (dev: dev-like defaults on Docker, prod: prod-like defaults on Kubernetes; target may be set either way)`,
+      });
+    }
+  } else if ((PROFILES as readonly unknown[]).includes(declared)) profile = declared as ProfileName;
+  else problems.push({ path: "profile", message: `must be one of ${allowed}, not ${JSON.stringify(declared)}` });
+  return problems.length === 0 ? profile : undefined;
 }
 
 function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {

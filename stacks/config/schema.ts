@@ -11,8 +11,13 @@ import { loggingConfigSchema } from "../../components/logging/config";
 import { monitoringConfigSchema } from "../../components/monitoring/config";
 import { cpu, duration, egress, envValue, name, pinnedImage, port, size } from "./fields";
 
-export const ENVIRONMENTS = ["dev", "prod"] as const;
-export type EnvironmentName = (typeof ENVIRONMENTS)[number];
+/**
+ * Defaults profiles (stacks/config/defaults.ts): `dev` is dev-like (one replica, local builds,
+ * short retention), `prod` prod-like. Any stack name picks one with `profile:`; the stack name
+ * itself is the environment name in labels, object names and namespaces.
+ */
+export const PROFILES = ["dev", "prod"] as const;
+export type ProfileName = (typeof PROFILES)[number];
 
 const buildSchema = z.strictObject({
   context: z.string().min(1),
@@ -238,7 +243,10 @@ const rulesSchema = z.strictObject({
 });
 
 export const stackConfigSchema = z.strictObject({
-  environment: z.enum(ENVIRONMENTS),
+  /** The stack name (set by the loader, not the file): labels, object names, namespaces. */
+  environment: name(),
+  /** Which defaults the stack file is merged over; defaults to the stack name for dev and prod. */
+  profile: z.enum(PROFILES),
   target: targetSchema,
   rules: rulesSchema,
   services: z.record(name(), serviceSchema),
