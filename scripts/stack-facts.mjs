@@ -3,11 +3,29 @@
 // program then refuses the file, naming the key); the target kind is `ops-baseline:target.kind`,
 // else the profile's default (stacks/config/defaults.ts: dev -> docker, prod -> kubernetes).
 //   node scripts/stack-facts.mjs Pulumi.<stack>.yaml
+// With --matrix, prints the CI matrix of every stack file in a directory (default: the current
+// one) as JSON: [{"stack": "prod-eu", "passphraseSecret": "PULUMI_PASSPHRASE_prod_eu"}, ...]
+// (secret names allow only letters, digits and _).
+//   node scripts/stack-facts.mjs --matrix [dir]
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 
 const PROFILE_KIND = { dev: "docker", prod: "kubernetes" };
+if (process.argv[2] === "--matrix") {
+  const dir = process.argv[3] ?? ".";
+  const stacks = fs
+    .readdirSync(dir)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s) => s !== undefined)
+    .sort();
+  console.log(
+    JSON.stringify(
+      stacks.map((stack) => ({ stack, passphraseSecret: `PULUMI_PASSPHRASE_${stack.replace(/[^A-Za-z0-9_]/g, "_")}` })),
+    ),
+  );
+  process.exit(0);
+}
 const file = process.argv[2];
 const stack = /^Pulumi\.(.+)\.yaml$/.exec(path.basename(file ?? ""))?.[1];
 if (!stack) {
