@@ -6,7 +6,7 @@ import { backupNames } from "../backup/concern";
 import { renderRuleFiles, type ExtraAlertGroup, type RuleFile } from "../alerts/rules";
 import { containerLogPolicy, standardLabels, toResources } from "../services/workloads";
 import { httpProbe, type ConcernOutput, type FileSpec, type SecretEnv, type Workload } from "../workloads/model";
-import { alertmanagerUsesSecrets, renderAlertmanagerConfig } from "./alertmanager";
+import { receiverEgress, receiverSecretFiles, receiverSends, renderAlertmanagerConfig } from "./alertmanager";
 import type { ExporterConfig } from "./config";
 import { renderGrafanaFiles } from "./grafana";
 import {
@@ -244,14 +244,14 @@ export function monitoringConcern(
     connectsTo: services.map((s) => s.name).sort(),
     // Receivers outside it (paging, ticket and heartbeat services): their URLs are secrets, so
     // the policy allows the declared address ranges and ports.
-    egress: Object.values(m.alertmanager.receivers).some((r) => r.url || r.urlSecret)
-      ? [{ name: "receivers", ...m.alertmanager.receiverEgress }]
+    egress: Object.values(m.alertmanager.receivers).some(receiverSends)
+      ? [{ name: "receivers", ...receiverEgress(m) }]
       : [],
   });
   const amConfig = renderAlertmanagerConfig(m);
   const amFile = { path: "/etc/alertmanager/alertmanager.yml", mode: 0o444 };
-  if (alertmanagerUsesSecrets(m)) alertmanager.secretFiles = [{ ...amFile, template: amConfig }];
-  else alertmanager.files = [{ ...amFile, content: amConfig }];
+  alertmanager.files = [{ ...amFile, content: amConfig }];
+  alertmanager.secretFiles = receiverSecretFiles(m);
 
   const pushgateway = monitoringWorkload(config, "pushgateway", m.pushgateway, {
     ports: [{ name: "web", containerPort: 9091, protocol: "tcp", external: false }],

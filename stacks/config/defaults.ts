@@ -142,7 +142,7 @@ export const ENVIRONMENT_DEFAULTS: Record<ProfileName, EnvironmentDefaults> = {
           groupWait: "10s",
           groupInterval: "1m",
           repeatInterval: "4h",
-          receivers: { paging: {}, ticket: {}, heartbeat: {} },
+          receivers: { paging: { type: "webhook" }, ticket: { type: "webhook" }, heartbeat: { type: "webhook" } },
           // Any public address on HTTPS; never the private ranges the cluster and its metadata
           // service live in (RFC 1918, link-local).
           receiverEgress: {
@@ -274,7 +274,7 @@ export const ENVIRONMENT_DEFAULTS: Record<ProfileName, EnvironmentDefaults> = {
           groupWait: "30s",
           groupInterval: "5m",
           repeatInterval: "4h",
-          receivers: { paging: {}, ticket: {}, heartbeat: {} },
+          receivers: { paging: { type: "webhook" }, ticket: { type: "webhook" }, heartbeat: { type: "webhook" } },
           // Any public address on HTTPS; never the private ranges the cluster and its metadata
           // service live in (RFC 1918, link-local).
           receiverEgress: {

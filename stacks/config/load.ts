@@ -230,7 +230,11 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
       useSecret(config.monitoring.grafana.adminPasswordSecret, "monitoring.grafana.adminPasswordSecret");
     }
     for (const [name, receiver] of Object.entries(config.monitoring.alertmanager.receivers)) {
-      if (receiver.urlSecret) useSecret(receiver.urlSecret, `monitoring.alertmanager.receivers.${name}.urlSecret`);
+      for (const [key, value] of Object.entries(receiver)) {
+        if (key.endsWith("Secret") && typeof value === "string") {
+          useSecret(value, `monitoring.alertmanager.receivers.${name}.${key}`);
+        }
+      }
     }
   }
   if (config.monitoring.scrapeTimeout > config.monitoring.scrapeInterval) {
