@@ -9,6 +9,7 @@ import { ConfigError, loadStackConfig } from "../../stacks/config/load";
 import type { StackConfig } from "../../stacks/config/schema";
 import { MORE_RECEIVERS, NATIVE_RECEIVERS, prodWithReceivers } from "../../test/support/receivers";
 import { readStackFileText, stackFileInputFromText } from "../../test/support/stack-files";
+import { networkPolicies } from "../targets/kubernetes/manifests";
 import { RECEIVER_SECRET_DIR } from "./alertmanager";
 
 function load(receivers: unknown, secrets?: string[]): StackConfig {
@@ -127,4 +128,18 @@ test("bad receivers: unknown type, missing fields, a bad channel or relay, a hea
   assert.deepEqual(problems(NATIVE_RECEIVERS, ["slackWebhookUrl"]), [
     `${at}.paging.routingKeySecret: names secret "pagerdutyRoutingKey", which is not set; set it with: pulumi config set --secret --path 'secrets.pagerdutyRoutingKey' <value> --stack prod`,
   ]);
+});
+
+test("Kubernetes: Alertmanager's NetworkPolicy lets it reach the receivers (HTTPS, and the SMTP relay's port) and nothing private", () => {
+  const plan = planEnvironment(load(MORE_RECEIVERS));
+  const ctx = { namespace: "ops-baseline", commonLabels: {} };
+  const policy = networkPolicies(plan.workloads, plan.jobs, ctx).find((p) => p.metadata.name === "alertmanager")!;
+  const external = (policy.spec.egress as any[]).filter((e) => e.to?.some((t: any) => t.ipBlock));
+  assert.equal(external.length, 1, JSON.stringify(policy.spec.egress));
+  assert.deepEqual(external[0].to[0].ipBlock.cidr, "0.0.0.0/0");
+  assert.ok(external[0].to[0].ipBlock.except.includes("192.168.0.0/16"));
+  assert.deepEqual(
+    external[0].ports.map((p: any) => p.port),
+    [443, 587],
+  );
 });
