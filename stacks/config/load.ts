@@ -12,6 +12,7 @@ import { BURN_ALERTS, latencyThresholdProblem } from "../../components/alerts/sl
 import { logFileProblems } from "../../components/logging/logrotate";
 import { applyEnvironmentDefaults, isPlainObject, type RawConfig } from "./defaults";
 import { name as nameField } from "./fields";
+import { integrationProblems, placeServices } from "./integrations";
 import { PROFILES, SECRET_LOOKING_ENV, stackConfigSchema, type ProfileName, type StackConfig } from "./schema";
 
 export const NAMESPACE = "ops-baseline";
@@ -62,9 +63,9 @@ export function loadStackConfig(input: StackFileInput): StackConfig {
     problems.push(...result.error.issues.flatMap((issue) => describeIssue(issue, merged)));
     throw new ConfigError(input.file, sortProblems(problems));
   }
-  problems.push(...crossCheck(result.data, input));
+  problems.push(...crossCheck(result.data, input), ...integrationProblems(result.data));
   if (problems.length > 0) throw new ConfigError(input.file, sortProblems(problems));
-  return result.data;
+  return placeServices(result.data);
 }
 
 /**

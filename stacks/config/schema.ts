@@ -124,6 +124,11 @@ const serviceSchema = z.strictObject({
     .optional(),
   /** Hand-written runbook text for this service, placed in the generated RUNBOOK.md. */
   runbook: attachedTextSchema.optional(),
+  /**
+   * An optional service: placed (with its monitoring, alerts, documents and network policies)
+   * only when `integrations.<name>.enabled` is true (stacks/config/integrations.ts).
+   */
+  integration: name().optional(),
 });
 export type ServiceConfig = z.output<typeof serviceSchema>;
 
