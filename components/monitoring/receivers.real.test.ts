@@ -129,11 +129,19 @@ async function smtpStandIn(): Promise<{ port: number; mails: Mail[] }> {
             awaitingAuth = true;
             reply("334 ");
           }
-        } else if (verb === "MAIL") ((mail.from = line), reply("250 2.1.0 ok"));
-        else if (verb === "RCPT") (mail.to.push(line), reply("250 2.1.5 ok"));
-        else if (verb === "DATA") ((inData = true), reply("354 end with ."));
-        else if (verb === "QUIT") (reply("221 bye"), sock.end());
-        else reply("250 ok");
+        } else if (verb === "MAIL") {
+          mail.from = line;
+          reply("250 2.1.0 ok");
+        } else if (verb === "RCPT") {
+          mail.to.push(line);
+          reply("250 2.1.5 ok");
+        } else if (verb === "DATA") {
+          inData = true;
+          reply("354 end with .");
+        } else if (verb === "QUIT") {
+          reply("221 bye");
+          sock.end();
+        } else reply("250 ok");
       }
     });
   });
