@@ -3,7 +3,8 @@
 // that count as encrypted, like every secret the tests read from the real stack files.
 import type { RawConfig } from "../../stacks/config/defaults";
 import type { StackFileInput } from "../../stacks/config/load";
-import { readStackFileText, secretStandIn, stackFileInputFromText } from "./stack-files";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { readStackFileText, stackFileInputFromText } from "./stack-files";
 
 export const ENTRYPOINT = "rave-proxy";
 export const NATS_STORE = "bus";
@@ -32,22 +33,30 @@ export function natsValues(): RawConfig {
 }
 
 /**
- * The repository's stack file with the entry point and the NATS store added; `edit` changes the
- * raw values before validation (to make them wrong on purpose).
+ * The repository's stack file as text, with the entry point, the NATS store and the two TLS
+ * secrets (encrypted values, as `pulumi config set --secret` writes them) added.
  */
+export function brokerStackText(stack: "dev" | "prod"): string {
+  const doc = parseYaml(readStackFileText(stack)) as { config: RawConfig };
+  doc.config["ops-baseline:entrypoints"] = entrypointValues(stack);
+  doc.config["ops-baseline:dataStores"] = {
+    ...(doc.config["ops-baseline:dataStores"] as RawConfig),
+    [NATS_STORE]: natsValues(),
+  };
+  doc.config["ops-baseline:secrets"] = {
+    ...(doc.config["ops-baseline:secrets"] as RawConfig),
+    raveTlsCertificate: { secure: "v1:test-only" },
+    raveTlsKey: { secure: "v1:test-only" },
+  };
+  return stringifyYaml(doc);
+}
+
+/** The broker stack file's input; `edit` changes the raw values before validation (to make them wrong). */
 export function brokerStackInput(
   stack: "dev" | "prod",
   edit: (values: RawConfig, input: StackFileInput) => void = () => {},
 ): StackFileInput {
-  const input = stackFileInputFromText(stack, readStackFileText(stack));
-  input.values.entrypoints = entrypointValues(stack);
-  input.values.dataStores = { ...(input.values.dataStores as RawConfig), [NATS_STORE]: natsValues() };
-  const secrets = { ...(input.values.secrets as RawConfig) };
-  for (const name of ["raveTlsCertificate", "raveTlsKey"]) {
-    secrets[name] = secretStandIn(`secrets.${name}`);
-    input.encryptedSecrets = new Set([...input.encryptedSecrets, name]);
-  }
-  input.values.secrets = secrets;
+  const input = stackFileInputFromText(stack, brokerStackText(stack));
   edit(input.values, input);
   return input;
 }

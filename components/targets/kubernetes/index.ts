@@ -304,6 +304,8 @@ function registerObject(obj: K8sObject, opts: pulumi.CustomResourceOptions): pul
       return new k8s.policy.v1.PodDisruptionBudget(name, obj, opts);
     case "NetworkPolicy":
       return new k8s.networking.v1.NetworkPolicy(name, obj, opts);
+    case "Ingress":
+      return new k8s.networking.v1.Ingress(name, obj, opts);
     case "CronJob":
       return new k8s.batch.v1.CronJob(name, obj, opts);
     case "DaemonSet":
