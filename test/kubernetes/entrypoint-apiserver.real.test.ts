@@ -4,7 +4,7 @@
 // validation. No ingress controller runs here: the Ingress is accepted and stored, not served.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { brokerStackText, ENTRYPOINT } from "../support/broker-stack";
+import { brokerStackText, ENTRYPOINT, NATS_STORE } from "../support/broker-stack";
 import {
   objectPath,
   serverSideApply,
@@ -27,6 +27,8 @@ before(async () => {
       o.kind === "Namespace" ||
       o.kind === "Ingress" ||
       o.metadata.name.startsWith(`${ENTRYPOINT}-`) ||
+      o.metadata.name === NATS_STORE ||
+      o.metadata.name.startsWith(`${NATS_STORE}-`) ||
       (o.kind === "Service" && o.metadata.name === "api"),
   );
   // The API server reads a kubernetes.io/tls Secret's certificate: a real one goes in where the
@@ -47,7 +49,7 @@ after(async () => {
 test("prod: the Ingress, its TLS Secret and NetworkPolicy are accepted and stored as sent", async () => {
   const kinds = objects.map((o) => `${o.kind}/${o.metadata.name}`).sort();
   assert.deepEqual(
-    kinds.filter((k) => !k.startsWith("Namespace/")),
+    kinds.filter((k) => k.includes("rave-proxy") || k === "Service/api"),
     ["Ingress/rave-proxy", "NetworkPolicy/rave-proxy-to-api", "Secret/rave-proxy-tls", "Service/api"],
   );
   const warnings: string[] = [];
@@ -70,6 +72,37 @@ test("prod: the Ingress, its TLS Secret and NetworkPolicy are accepted and store
   assert.equal(secret.type, "kubernetes.io/tls");
   const ingress = (await api.request("GET", objectPath(objects.find((o) => o.kind === "Ingress")!))).body;
   assert.deepEqual(ingress.spec.tls, [{ hosts: ["rave.example.test"], secretName: "rave-proxy-tls" }]);
+});
+
+test("NATS: its StatefulSet and exporter are admitted by the restricted Pod Security profile, with their NetworkPolicies", () => {
+  const kinds = objects.map((o) => `${o.kind}/${o.metadata.name}`).sort();
+  for (const k of [
+    "StatefulSet/bus",
+    "Service/bus",
+    "Service/bus-pods",
+    "NetworkPolicy/bus",
+    "Deployment/bus-exporter",
+    "NetworkPolicy/bus-exporter",
+  ]) {
+    assert.ok(kinds.includes(k), `${k} among ${kinds.join(", ")}`);
+  }
+  const policy = objects.find((o) => o.kind === "NetworkPolicy" && o.metadata.name === NATS_STORE)!;
+  // Only its exporter reaches the server: the client and monitoring ports, nothing from elsewhere.
+  assert.deepEqual(policy.spec.ingress, [
+    {
+      from: [
+        {
+          podSelector: {
+            matchLabels: { "app.kubernetes.io/name": "bus-exporter", "app.kubernetes.io/part-of": "ops-baseline" },
+          },
+        },
+      ],
+      ports: [
+        { port: 4222, protocol: "TCP" },
+        { port: 8222, protocol: "TCP" },
+      ],
+    },
+  ]);
 });
 
 test("a TLS Secret whose certificate is not PEM draws the API server's warning", async () => {
