@@ -253,27 +253,3 @@ test("the script's pruning keeps exactly what the retention rule keeps, on a syn
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
-
-test("backup-volume archives a directory as a listed, checksummed tarball", () => {
-  const source = fs.mkdtempSync(path.join(os.tmpdir(), "ops-baseline-volume-"));
-  try {
-    fs.mkdirSync(path.join(source, "wal"));
-    for (let i = 0; i < 20; i++)
-      fs.writeFileSync(path.join(source, "wal", `0000000${i}`), `segment ${i}\n`.repeat(100));
-    fs.writeFileSync(path.join(source, "manifest.json"), '{"segments": 20}\n');
-    const env = { BACKUP_DIR: backupDir(), BACKUP_NAME: "api-logs", SOURCE_DIR: source };
-    const r = script("backup-volume", env);
-    assert.equal(r.status, 0, r.stderr);
-    const archive = fs.readdirSync(backupDir()).find((f) => /^api-logs-\d{8}T\d{6}Z\.tar\.gz$/.test(f));
-    assert.ok(archive);
-    assert.equal(spawnSync("sha256sum", ["--check", `${archive}.sha256`], { cwd: backupDir() }).status, 0);
-    const listing = spawnSync("tar", ["-tzf", path.join(backupDir(), archive)], { encoding: "utf8" }).stdout;
-    assert.match(listing, /\.\/wal\/000000019$/m);
-    assert.match(listing, /\.\/manifest\.json/);
-    const missing = script("backup-volume", { ...env, SOURCE_DIR: path.join(source, "nope") });
-    assert.notEqual(missing.status, 0);
-    assert.equal(metrics(path.join(backupDir(), ".metrics", "api-logs.prom")).backup_last_attempt_success, 0);
-  } finally {
-    fs.rmSync(source, { recursive: true, force: true });
-  }
-});

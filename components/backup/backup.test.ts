@@ -173,3 +173,60 @@ test("prod: the PostgreSQL pod and the restore drill may reach the S3 repository
   // dev keeps its repository on a volume: nothing leaves the network.
   assert.equal(s3(policyOf("dev", "postgres")).length, 0);
 });
+
+test("volume backups use restic: dev on the backup volume, an S3 repository beside pgBackRest's, password from a secret", () => {
+  const dev = planEnvironment(loadRepoStack("dev"));
+  const job = dev.jobs.find((j) => j.name === "api-logs-archive");
+  assert.ok(job);
+  assert.deepEqual(job.command, ["/opt/ops-baseline/bin/restic-backup"]);
+  assert.equal(job.env.RESTIC_REPOSITORY, "/backups/restic/api-logs");
+  assert.equal(job.env.RESTIC_CHECK_SUBSET, "100%");
+  assert.deepEqual(job.secretEnv, [{ name: "RESTIC_PASSWORD", secret: "resticPassword" }]);
+  assert.ok(job.volumes.some((v) => v.mountPath === "/backups" && !v.readOnly));
+  assert.ok(job.volumes.some((v) => v.mountPath === "/source" && v.readOnly));
+  assert.ok(!Object.values(job.env).some((v) => /password/i.test(v)));
+
+  const doc = parseYaml(readStackFileText("prod"));
+  doc.config["ops-baseline:services"].api.volumes = [
+    { name: "logs", path: "/app/logs", size: "1Gi", persistent: true },
+  ];
+  doc.config["ops-baseline:backup"].volumes = [{ service: "api", volume: "logs" }];
+  const prod = planEnvironment(loadStackConfig(stackFileInputFromText("prod", stringify(doc))));
+  const s3 = prod.jobs.find((j) => j.name === "api-logs-archive");
+  assert.ok(s3);
+  assert.equal(
+    s3.env.RESTIC_REPOSITORY,
+    "s3:https://s3.eu-west-1.amazonaws.com:443/ops-baseline-prod-backups/restic/api-logs",
+  );
+  assert.equal(s3.env.KEEP_DAILY, "30");
+  assert.equal(s3.env.BACKUP_DIR, undefined, "no backup volume: off-site only");
+  assert.ok(!s3.volumes.some((v) => v.mountPath === "/backups"));
+  assert.deepEqual(s3.secretEnv.map((s) => s.name).sort(), [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "RESTIC_PASSWORD",
+  ]);
+  assert.ok(
+    (s3.egress ?? []).some((e) => e.ports.includes(443)),
+    "egress to the bucket",
+  );
+});
+
+test("restic settings are checked: a bad check share and a missing password secret name their keys", () => {
+  const doc = parseYaml(readStackFileText("dev"));
+  const backup = doc.config["ops-baseline:backup"];
+  doc.config["ops-baseline:backup"] = { ...backup, restic: { checkSubset: "all" } };
+  assert.throws(
+    () => loadStackConfig(stackFileInputFromText("dev", stringify(doc))),
+    (e: Error) =>
+      e instanceof ConfigError &&
+      /backup\.restic\.checkSubset: .*share of packs restic check reads back/.test(e.message),
+  );
+  doc.config["ops-baseline:backup"] = { ...backup, restic: { passwordSecret: "resticPasword" } };
+  assert.throws(
+    () => loadStackConfig(stackFileInputFromText("dev", stringify(doc))),
+    (e: Error) =>
+      e instanceof ConfigError &&
+      /resticPasword.*backup\.restic\.passwordSecret|backup\.restic\.passwordSecret.*resticPasword/s.test(e.message),
+  );
+});

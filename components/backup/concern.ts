@@ -5,6 +5,7 @@ import type { StackConfig } from "../../stacks/config/schema";
 import { containerLogPolicy, standardLabels, toResources } from "../services/workloads";
 import type { ConcernOutput, ContainerSpec, ScheduledJob, VolumeSpec } from "../workloads/model";
 import { pgbackrestRepositoryEnv, repositoryEgress, repositoryVolume } from "./pgbackrest";
+import { resticEnv } from "./restic";
 
 export const BACKUP_DIR = "/backups";
 export const PUSHGATEWAY = "pushgateway";
@@ -172,7 +173,7 @@ export function backupConcern(config: StackConfig): ConcernOutput {
   for (const { service, volume } of config.backup.volumes) {
     const name = `${service}-${volume}`;
     const jobName = `${name}-archive`;
-    // The archive runs as the service's own user, so it reads every file the service wrote.
+    // The backup runs as the service's own user, so it reads every file the service wrote.
     const owner = config.services[service]?.security;
     const securityContext = {
       runAsUser: owner?.runAsUser ?? 999,
@@ -181,35 +182,46 @@ export function backupConcern(config: StackConfig): ConcernOutput {
       runAsNonRoot: true,
       readOnlyRootFilesystem: true,
     };
+    const restic = resticEnv(config, name);
+    const local = config.backup.pitr.repository.type !== "s3";
+    const spec = container(
+      config,
+      ["/opt/ops-baseline/bin/restic-backup"],
+      { ...restic.env, BACKUP_NAME: name, SOURCE_DIR: "/source" },
+      [
+        // dev: the restic repository lives on the backup volume (local only).
+        ...(local
+          ? [
+              {
+                name: "backups",
+                mountPath: BACKUP_DIR,
+                sizeBytes: config.backup.storage,
+                persistent: true,
+                readOnly: false,
+              },
+            ]
+          : []),
+        {
+          name: "source",
+          mountPath: "/source",
+          sizeBytes: 0,
+          persistent: true,
+          readOnly: true,
+          sharedFrom: { workload: service, volume },
+        },
+        { name: "tmp", mountPath: "/tmp", sizeBytes: 64 * 1024 ** 2, persistent: false, readOnly: false },
+      ],
+      restic.secretEnv,
+    );
+    // Off-site repository: no backup volume; the metrics file is scratch in /tmp.
+    if (!local) delete spec.env.BACKUP_DIR;
     jobs.push({
       ...jobBase(config, jobName, service),
-      ...container(
-        config,
-        ["/opt/ops-baseline/bin/backup-volume"],
-        { BACKUP_NAME: name, SOURCE_DIR: "/source" },
-        [
-          {
-            name: "backups",
-            mountPath: BACKUP_DIR,
-            sizeBytes: config.backup.storage,
-            persistent: true,
-            readOnly: false,
-          },
-          {
-            name: "source",
-            mountPath: "/source",
-            sizeBytes: 0,
-            persistent: true,
-            readOnly: true,
-            sharedFrom: { workload: service, volume },
-          },
-          { name: "tmp", mountPath: "/tmp", sizeBytes: 64 * 1024 ** 2, persistent: false, readOnly: false },
-        ],
-        [],
-      ),
+      ...spec,
       securityContext,
-      // A volume archive needs no network: it reads the mounted volume and pushes its metrics.
+      // Reads the mounted volume, writes to the repository (S3 or the backup volume), pushes metrics.
       connectsTo: [PUSHGATEWAY],
+      egress: repositoryEgress(config),
       schedule: config.backup.schedule,
     });
   }

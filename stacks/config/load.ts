@@ -205,6 +205,7 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
     useSecret(pitr.repository.accessKeySecret, "backup.pitr.repository.accessKeySecret");
     useSecret(pitr.repository.secretKeySecret, "backup.pitr.repository.secretKeySecret");
   }
+  if (config.backup.volumes.length > 0) useSecret(config.backup.restic.passwordSecret, "backup.restic.passwordSecret");
   if (config.monitoring.enabled) {
     if (config.monitoring.grafana.enabled) {
       useSecret(config.monitoring.grafana.adminPasswordSecret, "monitoring.grafana.adminPasswordSecret");
