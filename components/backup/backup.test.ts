@@ -3,8 +3,15 @@ import { test } from "node:test";
 import { parse as parseYaml, stringify } from "yaml";
 import { ConfigError, loadStackConfig } from "../../stacks/config/load";
 import { planEnvironment } from "../../stacks/plan";
-import { loadRepoStack, readStackFileText, stackFileInputFromText, STACKS } from "../../test/support/stack-files";
+import {
+  loadRepoStack,
+  readStackFileText,
+  REPO_ROOT,
+  stackFileInputFromText,
+  STACKS,
+} from "../../test/support/stack-files";
 import { networkPolicies } from "../targets/kubernetes/manifests";
+import { redisVersions } from "./redis-version";
 import { backupsToKeep, isoWeek } from "./retention";
 
 const name = (iso: string) => `postgres-${iso.replace(/[-:]/g, "")}.dump`;
@@ -229,4 +236,40 @@ test("restic settings are checked: a bad check share and a missing password secr
       e instanceof ConfigError &&
       /resticPasword.*backup\.restic\.passwordSecret|backup\.restic\.passwordSecret.*resticPasword/s.test(e.message),
   );
+});
+
+for (const stack of STACKS) {
+  test(`${stack}: every Redis runs the version of the backup image's redis-check-rdb`, () => {
+    const versions = redisVersions(loadRepoStack(stack), REPO_ROOT);
+    assert.ok(versions.length >= 1, "the stack has a Redis");
+    for (const v of versions) {
+      assert.match(v.server ?? "", /^\d+\.\d+\.\d+$/, `${v.store}: ${v.serverFrom}`);
+      assert.equal(
+        v.server,
+        v.tools,
+        `${v.store}: server ${v.server} (${v.serverFrom}), tools ${v.tools} (${v.toolsFrom})`,
+      );
+    }
+  });
+}
+
+test("a Redis newer than the backup tools is refused before anything is deployed (prod's former redis:7.2.5)", () => {
+  const doc = parseYaml(readStackFileText("prod"));
+  doc.config["ops-baseline:dataStores"].redis.image = "docker.io/library/redis:7.2.5-bookworm";
+  assert.throws(
+    () => loadStackConfig(stackFileInputFromText("prod", stringify(doc))),
+    (e: Error) =>
+      /dataStores\.redis\.image: runs Redis 7\.2\.5 .* redis-check-rdb 7\.0\.15 \(ARG REDIS_VERSION in images\/backup\/Dockerfile\)/.test(
+        e.message,
+      ),
+  );
+  doc.config["ops-baseline:dataStores"].redis.image = "docker.io/library/redis:latest-bookworm";
+  assert.throws(
+    () => loadStackConfig(stackFileInputFromText("prod", stringify(doc))),
+    (e: Error) => /dataStores\.redis\.image: /.test(e.message),
+  );
+  // A Redis that is not backed up needs no matching tools.
+  doc.config["ops-baseline:dataStores"].redis.image = "docker.io/library/redis:7.2.5-bookworm";
+  doc.config["ops-baseline:backup"].dataStores = { redis: { enabled: false } };
+  assert.doesNotThrow(() => loadStackConfig(stackFileInputFromText("prod", stringify(doc))));
 });
