@@ -225,5 +225,29 @@ export function backupConcern(config: StackConfig): ConcernOutput {
       schedule: config.backup.schedule,
     });
   }
+  if (config.monitoring.enabled && jobs.length > 0) {
+    // A removed data store or volume leaves its last push in the Pushgateway (persisted); this
+    // job deletes the groups of backups and drills the stack no longer configures.
+    const names = backupNames(config);
+    const spec = container(
+      config,
+      ["/opt/ops-baseline/bin/pushgateway-prune"],
+      { CONFIGURED_BACKUPS: names.backups.join(" "), CONFIGURED_RESTORE_DRILLS: names.drills.join(" ") },
+      [{ name: "tmp", mountPath: "/tmp", sizeBytes: 16 * 1024 ** 2, persistent: false, readOnly: false }],
+      [],
+    );
+    for (const k of ["BACKUP_DIR", "KEEP_DAILY", "KEEP_LAST", "KEEP_MONTHLY", "KEEP_WEEKLY", "MAX_AGE_SECONDS"])
+      delete spec.env[k];
+    const name = "backup-metrics-prune";
+    jobs.push({
+      ...jobBase(config, name, PUSHGATEWAY),
+      ...spec,
+      // Monitoring housekeeping, not a backup: no backup alert or disk procedure lists it.
+      role: "monitoring",
+      connectsTo: [PUSHGATEWAY],
+      labels: standardLabels(config, name, "monitoring"),
+      schedule: config.backup.schedule,
+    });
+  }
   return { workloads: [], jobs };
 }

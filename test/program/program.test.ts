@@ -249,6 +249,7 @@ test("prod: backups are CronJobs that never overlap, with deadlines and history 
   const run = await runProgram("prod");
   const jobs = run.byType("kubernetes:batch/v1:CronJob").map((j) => j.inputs as any);
   assert.deepEqual(jobs.map((j) => j.metadata.name).sort(), [
+    "backup-metrics-prune",
     "postgres-backup",
     "postgres-restore-drill",
     "redis-backup",
