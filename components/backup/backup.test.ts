@@ -126,8 +126,23 @@ test("both stacks archive PostgreSQL WAL with pgBackRest; prod to S3 with its ke
         "PGBACKREST_REPO1_CIPHER_PASS",
         "PGBACKREST_REPO1_S3_KEY",
         "PGBACKREST_REPO1_S3_KEY_SECRET",
+        "PGPASSWORD",
       ]);
     }
+    // pgBackRest connects as the backup role, in the database ensure-roles grants it in; the
+    // exporter as the monitoring role; the application as its own role.
+    assert.equal(sidecar.env.PGBACKREST_PG1_USER, "backup", `${stack}: pgBackRest's role`);
+    assert.equal(sidecar.env.PGBACKREST_PG1_DATABASE, "core_agent");
+    assert.deepEqual(
+      sidecar.secretEnv.find((e) => e.name === "PGPASSWORD"),
+      { name: "PGPASSWORD", secret: "postgresBackupPassword" },
+    );
+    const exporter = plan.workloads.find((w) => w.name === "postgres-exporter");
+    assert.ok(exporter, `${stack}: the PostgreSQL exporter`);
+    assert.equal(exporter.env.DATA_SOURCE_USER, "monitor", `${stack}: the exporter's role`);
+    assert.deepEqual(exporter.secretEnv, [{ name: "DATA_SOURCE_PASS", secret: "postgresMonitorPassword" }]);
+    const api = plan.workloads.find((w) => w.name === "api")!;
+    assert.equal(api.env.DATABASE_USER, "coreagent_app", `${stack}: the application's role`);
     const drill = plan.jobs.find((j) => j.name === "postgres-restore-drill")!;
     assert.equal(drill.env.DRILL_DIR, "/drill");
     assert.equal(drill.env.BACKUP_DIR, undefined, "the drill writes nothing into a backup volume");

@@ -159,7 +159,7 @@ test("prod: probes, requests and limits, restricted security context on every co
     limits: { cpu: "1", memory: "512Mi" },
   });
   const dbPassword = api.env.find((e: any) => e.name === "DATABASE_PASSWORD");
-  assert.deepEqual(dbPassword.valueFrom, { secretKeyRef: { name: "api-env", key: "postgresPassword" } });
+  assert.deepEqual(dbPassword.valueFrom, { secretKeyRef: { name: "api-env", key: "postgresAppPassword" } });
 });
 
 test("prod: a PodDisruptionBudget for every multi-replica workload", async () => {
