@@ -10,7 +10,7 @@ import { freePort, startPostgres, type Postgres } from "../../test/support/postg
 import { loadRepoStack, REPO_ROOT, STACKS } from "../../test/support/stack-files";
 import { requireTool } from "../../test/support/tools";
 import { shellLine } from "../opsdocs/commands";
-import { redisVersions } from "./redis-version";
+import { redisVersions } from "./images";
 import { IN_CONTAINER, restoreProcedures } from "./restore";
 import { backupsToKeep } from "./retention";
 
@@ -167,7 +167,7 @@ test("a corrupted dump fails verification and is not restored", () => {
 test("backup-redis copies a snapshot with a checksum, with the Redis version every stack runs", async () => {
   const redisServer = requireTool("redis-server", ["/usr/bin/redis-server"]);
   // The server here is the version the stacks run and the backup image's tools are: a pairing
-  // the plan guarantees (components/backup/redis-version.ts), so this run is the prod pairing.
+  // the plan guarantees (components/backup/images.ts), so this run is the prod pairing.
   const local = /v=(\d+\.\d+\.\d+)/.exec(spawnSync(redisServer, ["--version"], { encoding: "utf8" }).stdout)?.[1];
   for (const stack of STACKS) {
     for (const v of redisVersions(loadRepoStack(stack), REPO_ROOT)) {

@@ -11,7 +11,7 @@ import {
   STACKS,
 } from "../../test/support/stack-files";
 import { networkPolicies } from "../targets/kubernetes/manifests";
-import { redisVersions } from "./redis-version";
+import { redisVersions } from "./images";
 import { backupsToKeep, isoWeek } from "./retention";
 
 const name = (iso: string) => `postgres-${iso.replace(/[-:]/g, "")}.dump`;
@@ -287,4 +287,16 @@ test("a Redis newer than the backup tools is refused before anything is deployed
   doc.config["ops-baseline:dataStores"].redis.image = "docker.io/library/redis:7.2.5-bookworm";
   doc.config["ops-baseline:backup"].dataStores = { redis: { enabled: false } };
   assert.doesNotThrow(() => loadStackConfig(stackFileInputFromText("prod", stringify(doc))));
+});
+
+test("a backed-up PostgreSQL with roles must run the project's image (the upstream one lacks pgBackRest and ensure-roles)", () => {
+  const doc = parseYaml(readStackFileText("prod"));
+  doc.config["ops-baseline:dataStores"].postgres.image = "docker.io/library/postgres:15.8-bookworm";
+  assert.throws(
+    () => loadStackConfig(stackFileInputFromText("prod", stringify(doc))),
+    (e: Error) =>
+      /dataStores\.postgres\.image: docker\.io\/library\/postgres:15\.8-bookworm lacks pgBackRest \(WAL archiving\) and ensure-roles/.test(
+        e.message,
+      ),
+  );
 });

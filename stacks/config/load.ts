@@ -10,7 +10,7 @@ import { unknownOverrides } from "../../components/alerts/rules";
 import type { AttachedText } from "../../components/alerts/config";
 import { BURN_ALERTS, latencyThresholdProblem } from "../../components/alerts/slo";
 import { logFileProblems } from "../../components/logging/logrotate";
-import { redisVersionProblems } from "../../components/backup/redis-version";
+import { postgresImageProblems, redisVersionProblems } from "../../components/backup/images";
 import { applyEnvironmentDefaults, isPlainObject, type RawConfig } from "./defaults";
 import { ENVIRONMENTS, SECRET_LOOKING_ENV, stackConfigSchema, type EnvironmentName, type StackConfig } from "./schema";
 
@@ -223,7 +223,7 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
   }
   problems.push(...alertProblems(config));
   problems.push(...attachedTextProblems(config, input.dir ?? process.cwd()));
-  problems.push(...redisVersionProblems(config));
+  problems.push(...redisVersionProblems(config), ...postgresImageProblems(config));
   problems.push(...logFileProblems(config));
   config.backup.volumes.forEach(({ service, volume }, i) => {
     const svc = config.services[service];

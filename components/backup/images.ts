@@ -1,5 +1,5 @@
-// A Redis backup checks every snapshot with redis-check-rdb, which refuses an RDB format newer
-// than its own (Redis 7.2 writes RDB 11; 7.0 reads up to 10). So the backup image's Redis tools
+// What the data stores' images must hold for their backups. A Redis backup checks every
+// snapshot with redis-check-rdb, which refuses an RDB format newer than its own (Redis 7.2 writes RDB 11; 7.0 reads up to 10). So the backup image's Redis tools
 // must be the server's version. Both versions are read from what decides them: an image the
 // project builds pins its Redis version as `ARG REDIS_VERSION` in its Dockerfile (the build
 // fails when Debian's package is another version); an upstream image says it in its tag.
@@ -77,5 +77,34 @@ export function redisVersionProblems(
           },
         ];
       return [];
+    });
+}
+
+/** The project's PostgreSQL image, as published (images/postgresql, .github/workflows/images.yml). */
+export const PROJECT_POSTGRES_IMAGE = /^ghcr\.io\/ops-baseline\/postgresql:/;
+
+/**
+ * Problems for the stack file: a backed-up PostgreSQL (archive_command runs pgBackRest) or one
+ * with roles (ensure-roles creates them) must run the project's image, built (`build`) or
+ * published; the upstream image has neither pgBackRest nor ensure-roles.
+ */
+export function postgresImageProblems(config: StackConfig): { path: string; message: string }[] {
+  return Object.entries(config.dataStores)
+    .filter(([, s]) => s.engine === "postgresql")
+    .sort(([a], [b]) => a.localeCompare(b))
+    .flatMap(([name, s]) => {
+      if (s.build || PROJECT_POSTGRES_IMAGE.test(s.image)) return [];
+      const backedUp = config.backup.dataStores[name]?.enabled !== false;
+      const roles = s.engine === "postgresql" && Object.values(s.roles).some(Boolean);
+      if (!backedUp && !roles) return [];
+      const needs = [backedUp && "pgBackRest (WAL archiving)", roles && "ensure-roles (dataStores.roles)"]
+        .filter(Boolean)
+        .join(" and ");
+      return [
+        {
+          path: `dataStores.${name}.image`,
+          message: `${s.image} lacks ${needs}; use the project's image (ghcr.io/ops-baseline/postgresql:<tag>, or build images/postgresql)`,
+        },
+      ];
     });
 }
