@@ -1,8 +1,13 @@
-// What the data stores' images must hold for their backups. A Redis backup checks every
-// snapshot with redis-check-rdb, which refuses an RDB format newer than its own (Redis 7.2 writes RDB 11; 7.0 reads up to 10). So the backup image's Redis tools
+// What the data stores' images must hold for their backups.
+//
+// A Redis backup checks every snapshot with redis-check-rdb, which refuses an RDB format newer
+// than its own (Redis 7.2 writes RDB 11; 7.0 reads up to 10). So the backup image's Redis tools
 // must be the server's version. Both versions are read from what decides them: an image the
 // project builds pins its Redis version as `ARG REDIS_VERSION` in its Dockerfile (the build
 // fails when Debian's package is another version); an upstream image says it in its tag.
+//
+// A backed-up PostgreSQL runs pgBackRest in archive_command and ensure-roles at start: only the
+// project's image has both.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { StackConfig } from "../../stacks/config/schema";
