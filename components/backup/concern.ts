@@ -209,7 +209,10 @@ export function backupConcern(config: StackConfig): ConcernOutput {
           readOnly: true,
           sharedFrom: { workload: service, volume },
         },
-        { name: "tmp", mountPath: "/tmp", sizeBytes: 64 * 1024 ** 2, persistent: false, readOnly: false },
+        // restic stages packs (16 MiB) in temporary files until uploaded: a 300 MB backup failed
+        // with a 16 MiB /tmp (no space left), passed with 64 MiB against a local repository; S3
+        // uploads up to five packs at once, hence the margin.
+        { name: "tmp", mountPath: "/tmp", sizeBytes: 256 * 1024 ** 2, persistent: false, readOnly: false },
       ],
       restic.secretEnv,
     );
