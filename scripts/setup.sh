@@ -16,7 +16,7 @@ started=$(date +%s)
 # `npm run up -- dev` needs only Node.js, a Docker engine and the Pulumi engine (step 3). The
 # Debian packages are what the tests drive (and debootstrap for the base image where no registry
 # answers); without root or without Debian they are reported, not required.
-DEBIAN_PACKAGES=(prometheus prometheus-alertmanager logrotate postgresql redis-server redis-tools docker.io debootstrap zstd pgbackrest restic)
+DEBIAN_PACKAGES=(prometheus prometheus-alertmanager logrotate postgresql redis-server redis-tools docker.io debootstrap zstd pgbackrest restic prometheus-pushgateway)
 missing=()
 if command -v dpkg-query >/dev/null; then
   for pkg in "${DEBIAN_PACKAGES[@]}"; do

@@ -82,6 +82,22 @@ const pitrSchema = z.strictObject({
 });
 export type PitrConfig = z.output<typeof pitrSchema>;
 
+/**
+ * restic: the volume backups (`volumes`), encrypted and deduplicated, in the pgBackRest
+ * repository's bucket under `restic/<service>-<volume>` (S3) or on the backup volume (dev).
+ */
+const resticSchema = z.strictObject({
+  /** The repository password (restic encrypts everything with a key it unlocks), a Pulumi secret. */
+  passwordSecret: secretName(),
+  /** `restic forget --prune` keep rules, per volume. */
+  retention: retentionSchema,
+  /** Share of the packs `restic check` reads back after each run: a damaged pack among them fails it. */
+  checkSubset: z
+    .string()
+    .regex(/^(100|[1-9][0-9]?)(\.[0-9]+)?%$/, "must be the share of packs restic check reads back, e.g. 10% or 100%"),
+});
+export type ResticConfig = z.output<typeof resticSchema>;
+
 export const backupConfigSchema = z.strictObject({
   image: pinnedImage(),
   build: z
@@ -105,10 +121,12 @@ export const backupConfigSchema = z.strictObject({
     /** No passing drill for this long raises RestoreDrillStale (a little over the period). */
     staleAfter: duration(),
   }),
-  /** Persistent volumes of services archived as tarballs on the same schedule and retention. */
+  /** Persistent volumes of services backed up with restic (`restic`) on the same schedule. */
   volumes: z.array(z.strictObject({ service: name(), volume: name() })).default([]),
   /** Point-in-time recovery of PostgreSQL data stores with pgBackRest. */
   pitr: pitrSchema,
+  /** The restic repository of the volume backups. */
+  restic: resticSchema,
   /** Per data store; every data store is backed up unless it is listed here with enabled: false. */
   dataStores: z.record(name(), dataStoreBackupSchema).default({}),
 });

@@ -148,9 +148,12 @@ export function monitoringConcern(
           args: ["--web.listen-address=:9187"],
           env: {
             DATA_SOURCE_URI: `${name}:${store.port}/${store.database}?sslmode=disable`,
-            DATA_SOURCE_USER: store.user,
+            // The monitoring role (pg_monitor) when the store has one, else the owner.
+            DATA_SOURCE_USER: store.roles.monitor?.name ?? store.user,
           },
-          secretEnv: [{ name: "DATA_SOURCE_PASS", secret: store.passwordSecret }],
+          secretEnv: [
+            { name: "DATA_SOURCE_PASS", secret: store.roles.monitor?.passwordSecret ?? store.passwordSecret },
+          ],
           connectsTo: [name],
           metricsLabels: { datastore: name },
         }),

@@ -108,6 +108,12 @@ export const ENVIRONMENT_DEFAULTS: Record<ProfileName, EnvironmentDefaults> = {
           retention: { full: 2, fullType: "count", diff: 6 },
           drillStorage: "4Gi",
         },
+        // Volumes with restic: a repository on the backup volume, every pack read back by check.
+        restic: {
+          passwordSecret: "resticPassword",
+          retention: { keepLast: 3, keepDaily: 7, keepWeekly: 0, keepMonthly: 0 },
+          checkSubset: "100%",
+        },
       },
       // Every image here builds locally, so dev deploys offline: Prometheus, Alertmanager and
       // node_exporter from the Go module proxy at prod's versions (components/monitoring/versions.ts);
@@ -260,6 +266,13 @@ export const ENVIRONMENT_DEFAULTS: Record<ProfileName, EnvironmentDefaults> = {
           // Four weekly full backups, i.e. about 30 days of point-in-time recovery (C0Di3: 30 days).
           retention: { full: 4, fullType: "count", diff: 6 },
           drillStorage: "200Gi",
+        },
+        // Volumes with restic, in the pgBackRest bucket; RTAP: application logs kept 30 days.
+        // check reads a tenth of the packs back each night (all of them within about a month).
+        restic: {
+          passwordSecret: "resticPassword",
+          retention: { keepLast: 7, keepDaily: 30, keepWeekly: 0, keepMonthly: 0 },
+          checkSubset: "10%",
         },
       },
       monitoring: {

@@ -12,6 +12,7 @@ import { BURN_ALERTS, latencyThresholdProblem } from "../../components/alerts/sl
 import { entrypointProblems, entrypointSecretUses } from "../../components/entrypoints/validate";
 import { logFileProblems } from "../../components/logging/logrotate";
 import { natsProblems } from "../../components/services/nats";
+import { postgresImageProblems, redisVersionProblems } from "../../components/backup/images";
 import { applyEnvironmentDefaults, isPlainObject, type RawConfig } from "./defaults";
 import { name as nameField } from "./fields";
 import { integrationProblems, placeServices } from "./integrations";
@@ -229,6 +230,7 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
     useSecret(pitr.repository.accessKeySecret, "backup.pitr.repository.accessKeySecret");
     useSecret(pitr.repository.secretKeySecret, "backup.pitr.repository.secretKeySecret");
   }
+  if (config.backup.volumes.length > 0) useSecret(config.backup.restic.passwordSecret, "backup.restic.passwordSecret");
   if (config.monitoring.enabled) {
     if (config.monitoring.grafana.enabled) {
       useSecret(config.monitoring.grafana.adminPasswordSecret, "monitoring.grafana.adminPasswordSecret");
@@ -249,6 +251,7 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
   }
   problems.push(...alertProblems(config));
   problems.push(...attachedTextProblems(config, input.dir ?? process.cwd()));
+  problems.push(...redisVersionProblems(config), ...postgresImageProblems(config));
   problems.push(...logFileProblems(config));
   problems.push(...entrypointProblems(config));
   problems.push(...natsProblems(config));

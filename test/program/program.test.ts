@@ -184,7 +184,7 @@ test("prod: probes, requests and limits, restricted security context on every co
     limits: { cpu: "1", memory: "512Mi" },
   });
   const dbPassword = api.env.find((e: any) => e.name === "DATABASE_PASSWORD");
-  assert.deepEqual(dbPassword.valueFrom, { secretKeyRef: { name: "api-env", key: "postgresPassword" } });
+  assert.deepEqual(dbPassword.valueFrom, { secretKeyRef: { name: "api-env", key: "postgresAppPassword" } });
 });
 
 test("prod: a PodDisruptionBudget for every multi-replica workload", async () => {
@@ -280,6 +280,7 @@ test("prod: backups are CronJobs that never overlap, with deadlines and history 
   const run = await runProgram("prod");
   const jobs = run.byType("kubernetes:batch/v1:CronJob").map((j) => j.inputs as any);
   assert.deepEqual(jobs.map((j) => j.metadata.name).sort(), [
+    "backup-metrics-prune",
     "postgres-backup",
     "postgres-restore-drill",
     "redis-backup",
