@@ -4,6 +4,7 @@ import type { AlertContext } from "../components/alerts/catalogue";
 import type { RuleFile } from "../components/alerts/rules";
 import { backedUpStores, backupConcern } from "../components/backup/concern";
 import { applyPitr } from "../components/backup/pgbackrest";
+import { jobsConcern } from "../components/jobs/concern";
 import { logStoreConcern } from "../components/logging/loki";
 import { applyLogging } from "../components/logging/logrotate";
 import type { K8sObject } from "../components/targets/kubernetes/manifests";
@@ -22,7 +23,7 @@ export interface EnvironmentPlan extends ConcernOutput {
 
 export function planEnvironment(config: StackConfig): EnvironmentPlan {
   const services = applyPitr(config, applyLogging(config, serviceWorkloads(config)), backedUpStores(config));
-  const backup = backupConcern(config);
+  const backup = mergeConcerns(backupConcern(config), jobsConcern(config));
   const logs = logStoreConcern(config);
   const kubernetesObjects = logs.kubernetesObjects;
   if (!config.monitoring.enabled) return { config, ...mergeConcerns(services, backup, logs), kubernetesObjects };

@@ -1,5 +1,6 @@
 // The monitoring concern: Prometheus, Alertmanager, Grafana and the exporters as workloads, with
 // their configuration rendered from the same stack config as the services they watch.
+import { jobOverdueSeconds } from "../jobs/config";
 import type { StackConfig } from "../../stacks/config/schema";
 import type { AlertContext } from "../alerts/catalogue";
 import { backupNames } from "../backup/concern";
@@ -319,6 +320,7 @@ export function monitoringConcern(
   const context = {
     ...alertContext(others, [...exporters, alertmanager, pushgateway, ...grafana], backupNames(config)),
     ...(cluster ? { kubernetesNamespace: cluster.namespace } : {}),
+    scheduledJobs: jobOverdueSeconds(config.jobs),
   };
   if (cluster) {
     context.infraJobs = [...new Set([...context.infraJobs, ...CLUSTER_JOBS])].sort();

@@ -9,6 +9,7 @@ import { catalogueNames } from "../../components/alerts/catalogue";
 import { unknownOverrides } from "../../components/alerts/rules";
 import type { AttachedText } from "../../components/alerts/config";
 import { BURN_ALERTS, latencyThresholdProblem } from "../../components/alerts/slo";
+import { jobProblems } from "../../components/jobs/config";
 import { logFileProblems } from "../../components/logging/logrotate";
 import { applyEnvironmentDefaults, isPlainObject, type RawConfig } from "./defaults";
 import { ENVIRONMENTS, SECRET_LOOKING_ENV, stackConfigSchema, type EnvironmentName, type StackConfig } from "./schema";
@@ -199,6 +200,10 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
       }
     }
   }
+  for (const [jobName, job] of Object.entries(config.jobs)) {
+    for (const [envName, secret] of Object.entries(job.secretEnv))
+      useSecret(secret, `jobs.${jobName}.secretEnv.${envName}`);
+  }
   const pitr = config.backup.pitr;
   useSecret(pitr.cipherPassSecret, "backup.pitr.cipherPassSecret");
   if (pitr.repository.type === "s3") {
@@ -222,6 +227,7 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
   problems.push(...alertProblems(config));
   problems.push(...attachedTextProblems(config, input.dir ?? process.cwd()));
   problems.push(...logFileProblems(config));
+  problems.push(...jobProblems(config.jobs, config));
   config.backup.volumes.forEach(({ service, volume }, i) => {
     const svc = config.services[service];
     const at = `backup.volumes.${i}`;
