@@ -34,6 +34,7 @@ export const JOB_ALERTS: AlertDefinition[] = [
     summary: "Scheduled job {{ $labels.scheduled_job }} failed",
     description:
       "The last run of the scheduled job {{ $labels.scheduled_job }} exited with an error or hit its timeout; its log is in the job's container (Docker) or its last Job's pod (Kubernetes).",
+    runbook: "jobfailed",
     test: (_, ctx): AlertTestPlan => {
       const name = jobs(ctx)[0]?.name ?? "job";
       return {
@@ -65,6 +66,7 @@ export const JOB_ALERTS: AlertDefinition[] = [
     summary: "Scheduled job {{ $labels.scheduled_job }} has not succeeded within its period",
     description:
       "No successful run of the scheduled job {{ $labels.scheduled_job }} for longer than the longest gap of its schedule plus its timeout (or none ever recorded): its container or CronJob is not running, or every run fails.",
+    runbook: "jobnotrunning",
     test: (_, ctx): AlertTestPlan => {
       const { name, overdueSeconds } = jobs(ctx)[0] ?? { name: "job", overdueSeconds: 3600 };
       return {

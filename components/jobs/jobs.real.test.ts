@@ -15,10 +15,11 @@ import {
   type ContainerRunSpec,
   type DockerContext,
 } from "../targets/docker/containers";
-import type { ContainerSpec, ScheduledJob, Workload } from "../workloads/model";
+import type { ScheduledJob, Workload } from "../workloads/model";
 import { DOCKER_JOB_SCHEDULER } from "../../stacks/environment";
 import { loadStackConfig } from "../../stacks/config/load";
 import { planEnvironment } from "../../stacks/plan";
+import { buildImage, docker } from "../../test/support/docker";
 import { readStackFileText, REPO_ROOT, stackFileInputFromText } from "../../test/support/stack-files";
 import { supercronicBinary } from "../../test/support/tools";
 
@@ -40,31 +41,6 @@ const pushgateway = plan.workloads.find((w) => w.name === "pushgateway") as Work
 const jobImage = `ops-baseline-test-jobs/backup:${process.pid}`;
 const pushgatewayImage = `ops-baseline-test-jobs/pushgateway:${process.pid}`;
 const created: string[] = [];
-
-function docker(args: string[]): string {
-  const r = spawnSync("docker", args, { encoding: "utf8", maxBuffer: 64 * 1024 ** 2 });
-  if (r.status !== 0) throw new Error(`docker ${args.slice(0, 3).join(" ")} ...: ${r.stderr.trim()}`);
-  return r.stdout.trim();
-}
-
-function build(tag: string, image: ContainerSpec["image"]) {
-  assert.ok(image.build, `${image.ref} is built from the repository in dev`);
-  const r = spawnSync(
-    "docker",
-    [
-      "build",
-      "-q",
-      "-t",
-      tag,
-      ...Object.entries(image.build.args ?? {}).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]),
-      "-f",
-      path.join(REPO_ROOT, image.build.dockerfile),
-      path.join(REPO_ROOT, image.build.context),
-    ],
-    { encoding: "utf8", env: { ...process.env, DOCKER_BUILDKIT: "0" }, maxBuffer: 64 * 1024 ** 2 },
-  );
-  assert.equal(r.status, 0, `docker build ${image.ref}: ${r.stderr}`);
-}
 
 /** `docker run -d` with the target's settings: user, read-only root, limits, capped logs, tmpfs mounts. */
 function start(name: string, run: ContainerRunSpec, image: string, command: string[] | undefined, alias: string) {
@@ -112,8 +88,8 @@ before(() => {
   const base = spawnSync("bash", [path.join(REPO_ROOT, "images/base/build.sh")], { encoding: "utf8" });
   assert.equal(base.status, 0, `no base image: ${base.stderr}`);
   supercronicBinary(); // staged into images/backup by toolchain/supercronic.sh
-  build(jobImage, job.image);
-  build(pushgatewayImage, pushgateway.image);
+  buildImage(job.image, jobImage);
+  buildImage(pushgateway.image, pushgatewayImage);
   docker(["network", "create", ctx.networkName]);
   const pg = containerRunSpec(ctx, pushgateway.name, pushgateway, undefined, pushgateway.labels);
   start(containerName(ctx, "pushgateway"), pg, pushgatewayImage, pushgateway.command, "pushgateway");
