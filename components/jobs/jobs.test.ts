@@ -80,9 +80,11 @@ test("bad jobs: one message per problem, naming the file and the key", () => {
     "store-volume": { ...ok, volumes: [{ from: "postgres", volume: "wal", path: "/wal" }] },
     "too-long": { ...ok, timeout: "20m" },
     "no-secret": { ...ok, secretEnv: { TOKEN: "healthToken" } },
+    "plain-token": { ...ok, env: { API_TOKEN: "abc" } },
     api: ok,
   });
   for (const pattern of [
+    /ops-baseline:jobs\.plain-token\.env\.API_TOKEN: looks like a credential; move it to secretEnv/,
     /ops-baseline:jobs\.no-store\.dataStore: names no data store; expected one of: postgres, redis$/,
     /ops-baseline:jobs\.no-service\.connectsTo\.0: names no service; expected one of: api$/,
     /ops-baseline:jobs\.no-volume\.volumes\.0\.volume: is not a persistent volume of api; expected one of: logs$/,
@@ -96,7 +98,7 @@ test("bad jobs: one message per problem, naming the file and the key", () => {
       `${pattern}\n${cross.join("\n")}`,
     );
   }
-  assert.equal(cross.length, 7, cross.join("\n"));
+  assert.equal(cross.length, 8, cross.join("\n"));
 });
 
 test("prod: a job is a CronJob with Forbid, its deadline from the timeout, a restricted pod, and egress only where it needs", () => {
