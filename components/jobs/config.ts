@@ -56,6 +56,7 @@ export type JobsConfig = z.output<typeof jobsConfigSchema>;
 
 /** What the cross-checks need to know of the rest of the stack file. */
 export interface JobNeighbours {
+  target: { kind: string };
   services: Record<string, { volumes: Array<{ name: string; persistent: boolean }> }>;
   dataStores: Record<string, unknown>;
 }
@@ -81,7 +82,14 @@ export function jobProblems(jobs: JobsConfig, stack: JobNeighbours): Array<{ pat
     });
     job.volumes.forEach((v, i) => {
       const vat = `${at}.volumes.${i}`;
-      if (v.from in stack.dataStores) {
+      if (stack.target.kind === "kubernetes") {
+        // Data stores and services with persistent volumes are StatefulSets: one ReadWriteOnce
+        // claim per replica, which a CronJob's pod cannot share.
+        add(
+          vat,
+          "a job cannot mount another workload's volume on Kubernetes (its claims belong to a StatefulSet, one per replica, ReadWriteOnce); reach the data over the network with dataStore or connectsTo",
+        );
+      } else if (v.from in stack.dataStores) {
         if (v.volume !== "data") add(`${vat}.volume`, `a data store has one volume, "data"`);
       } else if (v.from in stack.services) {
         const persistent = stack.services[v.from].volumes.filter((sv) => sv.persistent).map((sv) => sv.name);

@@ -13,6 +13,7 @@ import { cronLongestGapSeconds } from "../../stacks/config/fields";
 import { planEnvironment } from "../../stacks/plan";
 import { readStackFileText, stackFileInputFromText } from "../../test/support/stack-files";
 import { pinnedTool, runOk } from "../../test/support/tools";
+import { mountsFor, volumeName } from "../targets/docker/containers";
 import { cronJob, networkPolicies, type K8sObject } from "../targets/kubernetes/manifests";
 
 function withJobs(stack: string, jobs: Record<string, unknown>) {
@@ -99,6 +100,40 @@ test("bad jobs: one message per problem, naming the file and the key", () => {
     );
   }
   assert.equal(cross.length, 8, cross.join("\n"));
+});
+
+test("dev: a job mounts a service's volume read-only, and a data store's, as the Docker target's named volumes", () => {
+  const plan = planEnvironment(
+    withJobs("dev", {
+      scan: {
+        ...ok,
+        volumes: [
+          { from: "api", volume: "logs", path: "/logs" },
+          { from: "postgres", volume: "data", path: "/pg", readOnly: false },
+        ],
+      },
+    }),
+  );
+  const ctx = { stack: "dev", bindAddress: "127.0.0.1", networkName: "ops-baseline-dev" };
+  const scan = plan.jobs.find((j) => j.name === "scan")!;
+  assert.deepEqual(
+    mountsFor(ctx, scan.name, scan).filter((m) => m.type === "volume"),
+    [
+      { target: "/logs", type: "volume", source: volumeName(ctx, "api", "logs"), readOnly: true },
+      { target: "/pg", type: "volume", source: volumeName(ctx, "postgres", "data"), readOnly: false },
+    ],
+  );
+});
+
+test("prod: a job may not mount another workload's volume on Kubernetes", () => {
+  const problems = problemsOf("prod", {
+    scan: { ...ok, volumes: [{ from: "postgres", volume: "data", path: "/data" }] },
+  });
+  assert.equal(problems.length, 1, problems.join("\n"));
+  assert.match(
+    problems[0],
+    /^Pulumi\.prod\.yaml: ops-baseline:jobs\.scan\.volumes\.0: a job cannot mount another workload's volume on Kubernetes/,
+  );
 });
 
 test("prod: a job is a CronJob with Forbid, its deadline from the timeout, a restricted pod, and egress only where it needs", () => {
