@@ -1,6 +1,16 @@
 // The backup part of the stack file: what is backed up, when, how long it is kept, and where.
 import { z } from "zod";
-import { cpu, cronExpression, duration, name, pinnedImage, port, size, egress } from "../../stacks/config/fields";
+import {
+  buildSchema,
+  cronExpression,
+  duration,
+  egress,
+  name,
+  pinnedImage,
+  port,
+  resourcesSchema,
+  size,
+} from "../../stacks/config/fields";
 
 const retentionSchema = z.strictObject({
   /** The newest N backups. */
@@ -100,13 +110,8 @@ export type ResticConfig = z.output<typeof resticSchema>;
 
 export const backupConfigSchema = z.strictObject({
   image: pinnedImage(),
-  build: z
-    .strictObject({ context: z.string(), dockerfile: z.string(), args: z.record(z.string(), z.string()).default({}) })
-    .optional(),
-  resources: z.strictObject({
-    requests: z.strictObject({ cpu: cpu(), memory: size() }),
-    limits: z.strictObject({ cpu: cpu(), memory: size() }),
-  }),
+  build: buildSchema.optional(),
+  resources: resourcesSchema,
   schedule: cronExpression(),
   retention: retentionSchema,
   /** Where backups go: a named volume on Docker, a PersistentVolumeClaim on Kubernetes. */

@@ -1,5 +1,6 @@
 // The monitoring concern: Prometheus, Alertmanager, Grafana and the exporters as workloads, with
 // their configuration rendered from the same stack config as the services they watch.
+import { jobOverdueSeconds } from "../jobs/config";
 import type { StackConfig } from "../../stacks/config/schema";
 import type { AlertContext } from "../alerts/catalogue";
 import { backupNames } from "../backup/concern";
@@ -348,6 +349,7 @@ export function monitoringConcern(
           .filter((n) => config.dataStores[n].engine === "nats")
           .sort()
       : [],
+    scheduledJobs: jobOverdueSeconds(config.jobs),
   };
   if (cluster) {
     context.infraJobs = [...new Set([...context.infraJobs, ...CLUSTER_JOBS])].sort();

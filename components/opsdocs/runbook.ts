@@ -197,6 +197,14 @@ function actions(m: DocModel, a: DocAlert): string[] {
           .filter((j) => j.name.endsWith("-restore-drill"))
           .map((j) => `For ${code(j.name)}:\n\n${sh([cmd.logs(j), ...cmd.runJobNow(j, `${j.name}-manual`)])}`),
       ];
+    case "jobfailed":
+    case "jobnotrunning":
+      return [
+        "Read the job's last run (`run-job` logs its exit status, or that it hit its timeout), fix the cause, then run it once by hand; a success clears both alerts. JobNotRunning without any failure means no run happens: the job's container (Docker) or CronJob is missing or suspended, or the Pushgateway lost its data.",
+        ...m.jobs
+          .filter((j) => j.role === "job")
+          .map((j) => `For ${code(j.name)}:\n\n${sh([cmd.logs(j), ...cmd.runJobNow(j, `${j.name}-manual`)])}`),
+      ];
     case "watchdog":
       return [
         "Nothing to fix while it fires: it is the heartbeat. It is a problem when the `heartbeat` receiver stops getting it; then check Prometheus and Alertmanager:",

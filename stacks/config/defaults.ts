@@ -50,6 +50,8 @@ interface EnvironmentDefaults {
   config: RawConfig;
   serviceDefaults: RawConfig;
   dataStoreDefaults: RawConfig;
+  /** Merged under every entry of `jobs`: the backup image (psql, redis-cli, curl, the run wrapper). */
+  jobDefaults: RawConfig;
   probeTimings: typeof probeTimings;
 }
 
@@ -201,6 +203,13 @@ export const ENVIRONMENT_DEFAULTS: Record<ProfileName, EnvironmentDefaults> = {
       resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
       security: { readOnlyRootFilesystem: false },
     },
+    jobDefaults: {
+      image: "ops-baseline/backup:0.1.0",
+      build: { context: "images/backup", dockerfile: "images/backup/Dockerfile" },
+      timeout: "10m",
+      resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+      security: { runAsUser: 999, runAsGroup: 999 },
+    },
     probeTimings,
   },
   prod: {
@@ -335,6 +344,12 @@ export const ENVIRONMENT_DEFAULTS: Record<ProfileName, EnvironmentDefaults> = {
       resources: { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } },
       security: { readOnlyRootFilesystem: false },
     },
+    jobDefaults: {
+      image: "ghcr.io/ops-baseline/backup:0.1.0",
+      timeout: "10m",
+      resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+      security: { runAsUser: 999, runAsGroup: 999 },
+    },
     probeTimings,
   },
 };
@@ -387,6 +402,7 @@ export function applyEnvironmentDefaults(profile: ProfileName, stack: string, fi
   );
   merged.dataStores = mapEntries(merged.dataStores, (store) => deepMerge(defaults.dataStoreDefaults, store));
   merged.entrypoints = mapEntries(merged.entrypoints, (entry) => deepMerge(ENTRYPOINT_DEFAULTS, entry));
+  merged.jobs = mapEntries(merged.jobs, (job) => deepMerge(defaults.jobDefaults, job));
   return merged;
 }
 

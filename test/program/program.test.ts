@@ -278,7 +278,12 @@ test("prod: Grafana gets its admin password from a secret and Alertmanager its r
 
 test("prod: backups are CronJobs that never overlap, with deadlines and history limits", async () => {
   const run = await runProgram("prod");
-  const jobs = run.byType("kubernetes:batch/v1:CronJob").map((j) => j.inputs as any);
+  const cronJobs = run.byType("kubernetes:batch/v1:CronJob").map((j) => j.inputs as any);
+  const component = (j: any) => j.metadata.labels["app.kubernetes.io/component"];
+  // The Pushgateway clean-up is monitoring housekeeping, not a backup: no backup alert lists it.
+  const prune = cronJobs.find((j) => j.metadata.name === "backup-metrics-prune");
+  assert.equal(prune && component(prune), "monitoring");
+  const jobs = [prune, ...cronJobs.filter((j) => component(j) === "backup")];
   assert.deepEqual(jobs.map((j) => j.metadata.name).sort(), [
     "backup-metrics-prune",
     "postgres-backup",
@@ -299,6 +304,27 @@ test("prod: backups are CronJobs that never overlap, with deadlines and history 
   const claim = run.one("kubernetes:core/v1:PersistentVolumeClaim", "persistentvolumeclaim-postgres-backup-backups")
     .inputs as any;
   assert.equal(claim.spec.resources.requests.storage, "100Gi");
+});
+
+test("prod: the stack's own jobs (C0Di3's weekly VACUUM ANALYZE, monthly REINDEX) are CronJobs that report", async () => {
+  const run = await runProgram("prod");
+  const jobs = run
+    .byType("kubernetes:batch/v1:CronJob")
+    .map((j) => j.inputs as any)
+    .filter((j) => j.metadata.labels["app.kubernetes.io/component"] === "job");
+  assert.deepEqual(
+    jobs.map((j) => [j.metadata.name, j.spec.schedule, j.spec.jobTemplate.spec.activeDeadlineSeconds]).sort(),
+    [
+      ["reindex", "0 4 1 * *", 7230],
+      ["vacuum-analyze", "0 3 * * 0", 3630],
+    ],
+  );
+  for (const j of jobs) {
+    assert.equal(j.spec.concurrencyPolicy, "Forbid");
+    const container = j.spec.jobTemplate.spec.template.spec.containers[0];
+    assert.equal(container.command[0], "/opt/ops-baseline/bin/run-job");
+    assert.ok(container.env.some((e: any) => e.name === "PGPASSWORD" && e.valueFrom?.secretKeyRef));
+  }
 });
 
 test("dev: backups run in scheduler containers on a backup volume; the API rotates its log files", async () => {
