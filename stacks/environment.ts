@@ -72,6 +72,7 @@ export class Environment extends pulumi.ComponentResource {
           workloads: plan.workloads,
           jobs: plan.jobs,
           extraObjects: plan.kubernetesObjects,
+          ingress: plan.ingress,
           secrets,
         },
         { parent: this },

@@ -3,6 +3,7 @@
 import type { StackConfig } from "../../stacks/config/schema";
 import type { AlertContext } from "../alerts/catalogue";
 import { backupNames } from "../backup/concern";
+import { tlsProbeEgress, tlsProbes } from "../entrypoints/concern";
 import { renderRuleFiles, type ExtraAlertGroup, type RuleFile } from "../alerts/rules";
 import { containerLogPolicy, standardLabels, toResources } from "../services/workloads";
 import { httpProbe, type ConcernOutput, type FileSpec, type SecretEnv, type Workload } from "../workloads/model";
@@ -18,6 +19,8 @@ import {
   renderBlackboxConfig,
   renderPrometheusConfig,
 } from "./prometheus";
+
+export const NATS_EXPORTER_PORT = 7777;
 
 type Common = Pick<StackConfig["monitoring"]["prometheus"], "image" | "build" | "resources">;
 
@@ -153,6 +156,20 @@ export function monitoringConcern(
         }),
       );
     }
+    if (store.engine === "nats" && m.exporters.nats.enabled) {
+      exporters.push(
+        exporter(config, `${name}-exporter`, m.exporters.nats, NATS_EXPORTER_PORT, {
+          args: ["-varz", "-p", String(NATS_EXPORTER_PORT), `http://${name}:${store.monitoringPort}`],
+          connectsTo: [name],
+          metricsLabels: { datastore: name },
+          // A TCP check: the stand-in and the upstream exporter differ in what they serve on "/".
+          health: {
+            liveness: { ...httpProbe("/", "metrics", 30), check: { type: "tcp", port: "metrics" } },
+            readiness: { ...httpProbe("/", "metrics", 10), check: { type: "tcp", port: "metrics" } },
+          },
+        }),
+      );
+    }
     if (store.engine === "redis" && m.exporters.redis.enabled) {
       const secretEnv: SecretEnv[] = store.passwordSecret
         ? [{ name: "REDIS_PASSWORD", secret: store.passwordSecret }]
@@ -169,13 +186,17 @@ export function monitoringConcern(
     }
   }
   const services = others.filter((w) => w.role === "service");
+  const entrypoints = others.filter((w) => w.role === "entrypoint");
+  const tls = tlsProbes(config);
   if (m.exporters.blackbox.enabled) {
+    const entrypointEgress = tlsProbeEgress(config);
     exporters.push(
       exporter(config, BLACKBOX_HOST, m.exporters.blackbox, 9115, {
         args: ["--config.file=/etc/blackbox/blackbox.yml", "--web.listen-address=:9115"],
-        files: [{ path: "/etc/blackbox/blackbox.yml", content: renderBlackboxConfig(), mode: 0o444 }],
-        connectsTo: services.map((s) => s.name).sort(),
+        files: [{ path: "/etc/blackbox/blackbox.yml", content: renderBlackboxConfig(tls), mode: 0o444 }],
+        connectsTo: [...services, ...entrypoints].map((s) => s.name).sort(),
         metrics: [{ port: "metrics", path: "/metrics", job: "blackbox-exporter" }],
+        ...(entrypointEgress.length > 0 ? { egress: entrypointEgress } : {}),
       }),
     );
   }
@@ -319,6 +340,11 @@ export function monitoringConcern(
   const context = {
     ...alertContext(others, [...exporters, alertmanager, pushgateway, ...grafana], backupNames(config)),
     ...(cluster ? { kubernetesNamespace: cluster.namespace } : {}),
+    natsStores: m.exporters.nats.enabled
+      ? Object.keys(config.dataStores)
+          .filter((n) => config.dataStores[n].engine === "nats")
+          .sort()
+      : [],
   };
   if (cluster) {
     context.infraJobs = [...new Set([...context.infraJobs, ...CLUSTER_JOBS])].sort();
@@ -334,6 +360,7 @@ export function monitoringConcern(
     ruleFiles: ruleFiles.map((f) => f.name),
     alertmanager: "alertmanager:9093",
     blackbox: m.exporters.blackbox.enabled,
+    tlsProbes: tls,
     kubernetesNodes: cluster !== undefined,
   });
   const files: FileSpec[] = [

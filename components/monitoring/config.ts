@@ -141,6 +141,8 @@ export const monitoringConfigSchema = z.strictObject({
     postgres: exporterSchema,
     redis: exporterSchema,
     blackbox: exporterSchema,
+    /** prometheus-nats-exporter (varz) beside every NATS data store. */
+    nats: exporterSchema,
   }),
 });
 export type MonitoringConfig = z.output<typeof monitoringConfigSchema>;

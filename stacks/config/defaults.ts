@@ -3,6 +3,7 @@
 // and every default is visible here rather than scattered through code.
 //
 // `serviceDefaults` and `dataStoreDefaults` are merged under every service and data store.
+import { ENTRYPOINT_DEFAULTS } from "../../components/entrypoints/config";
 import { goBinaryImage, UPSTREAM_IMAGES, VERSIONS } from "../../components/monitoring/versions";
 import type { ProfileName } from "./schema";
 
@@ -174,6 +175,13 @@ export const ENVIRONMENT_DEFAULTS: Record<ProfileName, EnvironmentDefaults> = {
           postgres: debianExporter("postgres-exporter", "0.11"),
           redis: debianExporter("redis-exporter", "1.45"),
           blackbox: debianExporter("blackbox-exporter", "0.23"),
+          // A stand-in with prometheus-nats-exporter's metric names (toolchain/nats-exporter.sh):
+          // the real exporter is neither on the Go module proxy nor in Debian.
+          nats: {
+            enabled: true,
+            ...goBinaryImage("nats-varz-exporter", "0.1.0", "nats-varz-exporter"),
+            resources: exporterResources,
+          },
         },
       },
     },
@@ -300,6 +308,7 @@ export const ENVIRONMENT_DEFAULTS: Record<ProfileName, EnvironmentDefaults> = {
           postgres: upstreamExporter("quay.io/prometheuscommunity/postgres-exporter:v0.15.0"),
           redis: upstreamExporter("docker.io/oliver006/redis_exporter:v1.62.0"),
           blackbox: upstreamExporter("quay.io/prometheus/blackbox-exporter:v0.25.0"),
+          nats: upstreamExporter("docker.io/natsio/prometheus-nats-exporter:0.17.3"),
         },
       },
     },
@@ -364,6 +373,7 @@ export function applyEnvironmentDefaults(profile: ProfileName, stack: string, fi
     withProbeDefaults(defaults, deepMerge(defaults.serviceDefaults, svc)),
   );
   merged.dataStores = mapEntries(merged.dataStores, (store) => deepMerge(defaults.dataStoreDefaults, store));
+  merged.entrypoints = mapEntries(merged.entrypoints, (entry) => deepMerge(ENTRYPOINT_DEFAULTS, entry));
   return merged;
 }
 

@@ -216,7 +216,7 @@ test("an unknown data store engine and a stack without profile are rejected", ()
   const problems = problemsOf("dev", (c) => {
     c["ops-baseline:dataStores"].redis.engine = "memcached";
   });
-  assert.match(problems.join("\n"), /dataStores\.redis\.engine: engine must be "postgresql" or "redis"/);
+  assert.match(problems.join("\n"), /dataStores\.redis\.engine: engine must be "postgresql", "redis" or "nats"/);
   assert.throws(
     () => loadStackConfig({ file: "Pulumi.staging.yaml", stack: "staging", values: {}, encryptedSecrets: new Set() }),
     /Pulumi\.staging\.yaml: ops-baseline:profile: is not set, and stack "staging" is not named after a profile; set ops-baseline:profile to one of dev, prod/,

@@ -9,7 +9,9 @@ import { catalogueNames } from "../../components/alerts/catalogue";
 import { unknownOverrides } from "../../components/alerts/rules";
 import type { AttachedText } from "../../components/alerts/config";
 import { BURN_ALERTS, latencyThresholdProblem } from "../../components/alerts/slo";
+import { entrypointProblems, entrypointSecretUses } from "../../components/entrypoints/validate";
 import { logFileProblems } from "../../components/logging/logrotate";
+import { natsProblems } from "../../components/services/nats";
 import { applyEnvironmentDefaults, isPlainObject, type RawConfig } from "./defaults";
 import { name as nameField } from "./fields";
 import { integrationProblems, placeServices } from "./integrations";
@@ -220,6 +222,7 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
       }
     }
   }
+  for (const [secret, at] of entrypointSecretUses(config)) useSecret(secret, at);
   const pitr = config.backup.pitr;
   useSecret(pitr.cipherPassSecret, "backup.pitr.cipherPassSecret");
   if (pitr.repository.type === "s3") {
@@ -247,6 +250,8 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
   problems.push(...alertProblems(config));
   problems.push(...attachedTextProblems(config, input.dir ?? process.cwd()));
   problems.push(...logFileProblems(config));
+  problems.push(...entrypointProblems(config));
+  problems.push(...natsProblems(config));
   config.backup.volumes.forEach(({ service, volume }, i) => {
     const svc = config.services[service];
     const at = `backup.volumes.${i}`;
@@ -352,6 +357,11 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
   }
   for (const [storeName, store] of Object.entries(config.dataStores)) {
     claimHostPort(store.hostPort, `dataStores.${storeName}.hostPort`);
+  }
+  // On Docker an entry point's port is published on the host by its proxy container.
+  if (config.target.kind === "docker") {
+    for (const [name, entry] of Object.entries(config.entrypoints))
+      claimHostPort(entry.port, `entrypoints.${name}.port`);
   }
 
   // Start order must be a DAG; report each cycle once.

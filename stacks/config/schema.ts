@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { alertsConfigSchema, attachedTextSchema } from "../../components/alerts/config";
 import { backupConfigSchema } from "../../components/backup/config";
+import { entrypointsSchema } from "../../components/entrypoints/config";
 import { loggingConfigSchema } from "../../components/logging/config";
 import { monitoringConfigSchema } from "../../components/monitoring/config";
 import { cpu, duration, egress, envValue, name, pinnedImage, port, size } from "./fields";
@@ -178,8 +179,26 @@ const redisSchema = z.strictObject({
 });
 export type RedisConfig = z.output<typeof redisSchema>;
 
-const dataStoreSchema = z.discriminatedUnion("engine", [postgresSchema, redisSchema], {
-  error: () => 'engine must be "postgresql" or "redis"',
+/** NATS with JetStream (T-OPS-01 router): client port, monitoring port (/healthz, /varz), file and memory store limits. */
+const natsSchema = z.strictObject({
+  engine: z.literal("nats"),
+  ...dataStoreCommon,
+  port: port().default(4222),
+  monitoringPort: port().default(8222),
+  maxConnections: z.number().int().min(1).default(65536),
+  /** Clients authenticate with this token (the monitoring port stays open to the exporter). */
+  passwordSecret: z.string().optional(),
+  jetstream: z.strictObject({
+    /** JetStream's file store limit (max_file_store); must fit in `storage`. */
+    maxFileStore: size(),
+    /** JetStream's memory store limit (max_memory_store); must fit in the memory limit. */
+    maxMemoryStore: size(),
+  }),
+});
+export type NatsConfig = z.output<typeof natsSchema>;
+
+const dataStoreSchema = z.discriminatedUnion("engine", [postgresSchema, redisSchema, natsSchema], {
+  error: () => 'engine must be "postgresql", "redis" or "nats"',
 });
 export type DataStoreConfig = z.output<typeof dataStoreSchema>;
 
@@ -265,6 +284,8 @@ export const stackConfigSchema = z.strictObject({
   monitoring: monitoringConfigSchema,
   alerts: alertsConfigSchema,
   backup: backupConfigSchema,
+  /** TLS entry points: an nginx reverse proxy on Docker, an Ingress on Kubernetes. */
+  entrypoints: entrypointsSchema,
 });
 
 /** The validated stack file: quantities in base units (seconds, bytes, millicores). */
