@@ -131,3 +131,43 @@ test("an integration that is not declared is an error naming file and key; an of
     /services\.llm\.image: .*latest/,
   );
 });
+
+test("an entry point loses its route to an optional service that is off, and is not placed when none is left", () => {
+  const secrets = (c: Record<string, any>) => {
+    c["ops-baseline:secrets"].tlsCertificate = { secure: "v1:stand-in" };
+    c["ops-baseline:secrets"].tlsKey = { secure: "v1:stand-in" };
+  };
+  const entry = (routes: Array<{ path: string; service: string }>) => ({
+    hosts: ["c0di3.example.test"],
+    port: 443,
+    routes: routes.map((r) => ({ ...r, port: "http" })),
+    tls: { certificateSecret: "tlsCertificate", keySecret: "tlsKey" },
+    probePath: "/health",
+  });
+  const withEntries = (llm: boolean) =>
+    load(
+      withOptionalServices("prod", { llm, logAnalyzer: false }, (c) => {
+        secrets(c);
+        c["ops-baseline:entrypoints"] = {
+          web: entry([
+            { path: "/", service: "api" },
+            { path: "/llm/", service: "llm" },
+          ]),
+          "llm-only": entry([{ path: "/", service: "llm" }]),
+        };
+      }),
+    );
+  const on = withEntries(true);
+  assert.deepEqual(
+    on.entrypoints.web.routes.map((r) => r.service),
+    ["api", "llm"],
+  );
+  assert.ok(on.entrypoints["llm-only"]);
+  const off = withEntries(false);
+  assert.deepEqual(
+    off.entrypoints.web.routes.map((r) => r.service),
+    ["api"],
+  );
+  assert.equal(off.entrypoints["llm-only"], undefined, "nothing left to route to");
+  assert.doesNotMatch(planEnvironment(off).monitoring!.prometheusConfig, /llm/);
+});

@@ -2,7 +2,7 @@
 // service only when `integrations.<name>.enabled` is true. The stack file is validated whole
 // (a service that is off must still be right); then the services that are off are taken out of
 // the config, with every reference to them, so no concern sees them: no workload, scrape job,
-// probe, alert, SLO, document row or network policy. A service that depends on an optional one
+// probe, alert, SLO, document row, network policy or entry-point route. A service that depends on an optional one
 // keeps running without it (the runbooks' "depends on ... (optional)").
 import type { ConfigProblem } from "./load";
 import type { StackConfig } from "./schema";
@@ -43,5 +43,11 @@ export function placeServices(config: StackConfig): StackConfig {
       slos: Object.fromEntries(Object.entries(config.alerts.slos).filter(([name]) => !off.has(name))),
     },
     backup: { ...config.backup, volumes: config.backup.volumes.filter((v) => !off.has(v.service)) },
+    // An entry point loses its routes to services that are off; one left with none is not placed.
+    entrypoints: Object.fromEntries(
+      Object.entries(config.entrypoints)
+        .map(([name, e]) => [name, { ...e, routes: e.routes.filter((r) => !off.has(r.service)) }] as const)
+        .filter(([, e]) => e.routes.length > 0),
+    ),
   };
 }
