@@ -98,12 +98,6 @@ function supportRules(ctx: AlertContext): RuleGroup {
   };
 }
 
-/** Extra alert rules contributed by other concerns (e.g. backup staleness), already complete. */
-export interface ExtraAlertGroup {
-  file: string;
-  group: RuleGroup;
-}
-
 export function ruleGroups(config: AlertsConfig, ctx: AlertContext): Map<string, RuleGroup[]> {
   const files = new Map<string, RuleGroup[]>();
   const add = (file: string, group: RuleGroup) => files.set(file, [...(files.get(file) ?? []), group]);
@@ -127,9 +121,8 @@ export function toYaml(value: unknown): string {
   return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false, sortMapEntries: false });
 }
 
-export function renderRuleFiles(config: AlertsConfig, ctx: AlertContext, extra: ExtraAlertGroup[] = []): RuleFile[] {
+export function renderRuleFiles(config: AlertsConfig, ctx: AlertContext): RuleFile[] {
   const files = ruleGroups(config, ctx);
-  for (const e of extra) files.set(e.file, [...(files.get(e.file) ?? []), e.group]);
   return [...files.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, groups]) => ({ name, content: toYaml({ groups: groups.map(cleanGroup) }) }));

@@ -3,7 +3,7 @@
 import type { StackConfig } from "../../stacks/config/schema";
 import type { AlertContext } from "../alerts/catalogue";
 import { backupNames } from "../backup/concern";
-import { renderRuleFiles, type ExtraAlertGroup, type RuleFile } from "../alerts/rules";
+import { renderRuleFiles, type RuleFile } from "../alerts/rules";
 import { containerLogPolicy, standardLabels, toResources } from "../services/workloads";
 import { httpProbe, type ConcernOutput, type FileSpec, type SecretEnv, type Workload } from "../workloads/model";
 import { alertmanagerUsesSecrets, renderAlertmanagerConfig } from "./alertmanager";
@@ -115,13 +115,9 @@ export interface MonitoringOutput extends ConcernOutput {
 
 /**
  * `others` are the workloads of every other concern (services, data stores, backup), so their
- * metrics endpoints are scraped; `extraAlerts` are rule groups those concerns contribute.
+ * metrics endpoints are scraped.
  */
-export function monitoringConcern(
-  config: StackConfig,
-  others: Workload[],
-  extraAlerts: ExtraAlertGroup[] = [],
-): MonitoringOutput {
+export function monitoringConcern(config: StackConfig, others: Workload[]): MonitoringOutput {
   const m = config.monitoring;
   const cluster =
     config.target.kind === "kubernetes" && config.target.clusterMonitoring.enabled
@@ -323,7 +319,7 @@ export function monitoringConcern(
   if (cluster) {
     context.infraJobs = [...new Set([...context.infraJobs, ...CLUSTER_JOBS])].sort();
   }
-  const ruleFiles = renderRuleFiles(config.alerts, context, extraAlerts);
+  const ruleFiles = renderRuleFiles(config.alerts, context);
   const scraped = [...others, ...exporters, alertmanager, pushgateway, ...grafana];
   const prometheusConfig = renderPrometheusConfig({
     environment: config.environment,
