@@ -26,16 +26,19 @@ export function testableAlerts(config: AlertsConfig, ctx: AlertContext): Testabl
   const catalogue = effectiveAlerts(config)
     // Disabled alerts, and alerts with no rule on this stack (e.g. the Kubernetes ones on Docker).
     .filter((a) => !a.disabled && a.definition.expr(a.threshold, ctx).length > 0)
-    .map((a) => ({
-      name: a.name,
-      forSeconds: a.forSeconds,
-      ruleLabels: ruleLabels(a),
-      annotations: ruleAnnotations(config, a),
-      plan: a.definition.test(a.threshold, ctx),
-      describe:
-        a.definition.threshold === undefined ? "its condition" : `threshold ${a.threshold} ${a.definition.unit}`,
-    }));
-  const slo = sloTargets(config).flatMap((t) =>
+    .flatMap((a) => {
+      const plans = a.definition.test(a.threshold, ctx);
+      return (Array.isArray(plans) ? plans : [plans]).map((plan) => ({
+        name: a.name,
+        forSeconds: a.forSeconds,
+        ruleLabels: ruleLabels(a),
+        annotations: ruleAnnotations(config, a),
+        plan,
+        describe:
+          a.definition.threshold === undefined ? "its condition" : `threshold ${a.threshold} ${a.definition.unit}`,
+      }));
+    });
+  const slo = sloTargets(config, ctx).flatMap((t) =>
     BURN_ALERTS.map((alert) => ({
       name: alert.name,
       forSeconds: alert.forSeconds,

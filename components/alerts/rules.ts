@@ -74,8 +74,16 @@ export function ruleAnnotations(config: AlertsConfig, alert: EffectiveAlert): Re
   };
 }
 
+/**
+ * One rule per alert: the expressions of services that read different metrics are joined with
+ * `or` (each keeps its job label), since two rules of one name and labels in a group are
+ * duplicates to promtool.
+ */
 function alertRules(config: AlertsConfig, alert: EffectiveAlert, ctx: AlertContext): PrometheusRule[] {
-  return alert.definition.expr(alert.threshold, ctx).map((expr) => ({
+  const exprs = alert.definition.expr(alert.threshold, ctx);
+  if (exprs.length === 0) return [];
+  const expr = exprs.length === 1 ? exprs[0] : exprs.map((e) => `(${e})`).join(" or ");
+  return [expr].map((expr) => ({
     alert: alert.name,
     expr,
     for: alert.forSeconds > 0 ? secondsToDuration(alert.forSeconds) : undefined,
@@ -112,7 +120,9 @@ export function ruleGroups(config: AlertsConfig, ctx: AlertContext): Map<string,
     add(`${group}.rules.yml`, { name: `ops-baseline-${group}`, rules });
   }
   add("support.rules.yml", supportRules(ctx));
-  for (const group of sloRuleGroups(config, ctx)) add("slo.rules.yml", group);
+  for (const { job, groups } of sloRuleGroups(config, ctx)) {
+    for (const group of groups) add(`slo-${job}.rules.yml`, group);
+  }
   return files;
 }
 

@@ -4,6 +4,7 @@ import type { StackConfig } from "../../stacks/config/schema";
 import type { AlertContext } from "../alerts/catalogue";
 import { backupNames } from "../backup/concern";
 import { renderRuleFiles, type RuleFile } from "../alerts/rules";
+import { resolveSignals, type ResolvedSignals } from "../alerts/signals";
 import { containerLogPolicy, standardLabels, toResources } from "../services/workloads";
 import { httpProbe, type ConcernOutput, type FileSpec, type SecretEnv, type Workload } from "../workloads/model";
 import { alertmanagerUsesSecrets, renderAlertmanagerConfig } from "./alertmanager";
@@ -90,11 +91,13 @@ export function alertContext(
   services: Workload[],
   monitoring: Workload[],
   backups: { backups: string[]; drills: string[] } = { backups: [], drills: [] },
+  signals: Record<string, ResolvedSignals> = {},
 ): AlertContext {
   const jobsOf = (ws: Workload[]) => [...new Set(ws.flatMap((w) => w.metrics.map((m) => m.job ?? w.name)))].sort();
   const serviceWorkloads = services.filter((w) => w.role === "service");
   return {
     serviceJobs: jobsOf(serviceWorkloads),
+    signals: Object.fromEntries(jobsOf(serviceWorkloads).map((job) => [job, signals[job] ?? {}])),
     infraJobs: [
       ...new Set(["prometheus", ...jobsOf(services.filter((w) => w.role !== "service")), ...jobsOf(monitoring)]),
     ].sort(),
@@ -313,7 +316,12 @@ export function monitoringConcern(config: StackConfig, others: Workload[]): Moni
 
   // Prometheus last: its scrape configuration names every other workload.
   const context = {
-    ...alertContext(others, [...exporters, alertmanager, pushgateway, ...grafana], backupNames(config)),
+    ...alertContext(
+      others,
+      [...exporters, alertmanager, pushgateway, ...grafana],
+      backupNames(config),
+      Object.fromEntries(Object.entries(config.services).map(([n, s]) => [n, resolveSignals(s.signals).signals])),
+    ),
     ...(cluster ? { kubernetesNamespace: cluster.namespace } : {}),
   };
   if (cluster) {

@@ -2,6 +2,7 @@
 // in (which jobs are services, what each service's signals are), and the input series its
 // generated promtool tests feed in.
 import type { Severity } from "../config";
+import type { ResolvedSignals } from "../signals";
 
 export interface InputSeries {
   series: string;
@@ -24,6 +25,8 @@ export interface AlertContext {
   serviceJobs: string[];
   /** Scrape jobs of everything else: Prometheus, Alertmanager, exporters. */
   infraJobs: string[];
+  /** What each service job's alerts read (services.<name>.signals, resolved); by job. */
+  signals: Record<string, ResolvedSignals>;
   /** Memory limit of each service job, bytes. */
   memoryLimits: Record<string, number>;
   /** Names (the `backup` label) of every configured backup, and of every configured restore drill. */
@@ -57,5 +60,6 @@ export interface AlertDefinition {
    * links use the alert's own section (its name in lower case), so a new alert needs no value here.
    */
   runbook?: string;
-  test(threshold: number, ctx: AlertContext): AlertTestPlan;
+  /** One plan per rule the alert renders on this stack (e.g. one per set of services sharing a signal). */
+  test(threshold: number, ctx: AlertContext): AlertTestPlan | AlertTestPlan[];
 }
