@@ -4,6 +4,7 @@
 // threshold, `for` or severity in the rules without the same change here makes the suite fail.
 import { type AlertContext, type AlertTestPlan, type InputSeries } from "./catalogue";
 import type { AlertsConfig } from "./config";
+import { customAnnotations, customLabels } from "./custom";
 import { effectiveAlerts, ruleAnnotations, ruleLabels, toYaml } from "./rules";
 import { BURN_ALERTS, sloAnnotations, sloTargets, sloTestPlan } from "./slo";
 
@@ -107,8 +108,39 @@ export function renderPromtoolTests(config: AlertsConfig, ctx: AlertContext, rul
   return toYaml({
     rule_files: [...ruleFiles].sort(),
     evaluation_interval: "1m",
-    tests: testableAlerts(config, ctx).flatMap(promtoolTestsFor),
+    tests: [...testableAlerts(config, ctx).flatMap(promtoolTestsFor), ...customPromtoolTests(config)],
   });
+}
+
+/**
+ * The stack's own tests in promtool's shape: each expected alert gets its rule's labels (severity,
+ * family, labels) and annotations (rendered for the expected labels) added, so a test states only
+ * what the expression yields.
+ */
+export function customPromtoolTests(config: AlertsConfig): PromtoolTest[] {
+  const rules = new Map(config.custom.rules.filter((r) => r.alert).map((r) => [r.alert!, r]));
+  return config.custom.tests.map((t) => ({
+    name: t.name,
+    interval: t.interval,
+    input_series: t.input_series,
+    alert_rule_test: t.alert_rule_test.map((a) => {
+      const rule = rules.get(a.alertname);
+      return {
+        eval_time: a.eval_time,
+        alertname: a.alertname,
+        exp_alerts: a.exp_alerts.map((e) => {
+          const labels = rule ? { ...e.exp_labels, ...customLabels(rule) } : e.exp_labels;
+          const annotations = rule ? customAnnotations(config, rule) : {};
+          return {
+            exp_labels: labels,
+            exp_annotations: Object.fromEntries(
+              Object.entries(annotations).map(([k, v]) => [k, renderTemplate(v, labels)]),
+            ),
+          };
+        }),
+      };
+    }),
+  }));
 }
 
 /** Every catalogue alert that a stack's suite covers, for the coverage check. */

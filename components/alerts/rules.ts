@@ -4,6 +4,7 @@ import { stringify } from "yaml";
 import { secondsToDuration } from "../workloads/units";
 import { ALERT_CATALOGUE, catalogueNames, type AlertContext, type AlertDefinition } from "./catalogue";
 import { runbookUrl, type AlertsConfig, type Severity } from "./config";
+import { customRuleGroups } from "./custom";
 import { sloRuleGroups } from "./slo";
 
 /** Rules added by other concerns link their alerts with this too: `runbookUrl(config, alertName)`. */
@@ -120,6 +121,7 @@ export function ruleGroups(config: AlertsConfig, ctx: AlertContext): Map<string,
     add(`${group}.rules.yml`, { name: `ops-baseline-${group}`, rules });
   }
   add("support.rules.yml", supportRules(ctx));
+  for (const group of customRuleGroups(config)) add("custom.rules.yml", group);
   for (const { job, groups } of sloRuleGroups(config, ctx)) {
     for (const group of groups) add(`slo-${job}.rules.yml`, group);
   }

@@ -343,3 +343,14 @@ export function pathMatcher(path: PathFilter | undefined): string {
   const escaped = path.exclude.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\\\$&"));
   return `,${path.label}!~"${escaped.join("|")}"`;
 }
+
+/** Every series name a service's metrics give (a histogram's _bucket, _count and _sum), for checking custom rules. */
+export function declaredSeries(config: SignalsConfig | undefined): string[] {
+  const s = config ?? DEFAULT_SIGNALS;
+  const declared = { ...CONVENTIONS[s.convention].metrics, ...s.metrics };
+  return Object.entries(declared)
+    .flatMap(([name, m]) =>
+      m.type === "histogram" ? [name, `${name}_bucket`, `${name}_count`, `${name}_sum`] : [name],
+    )
+    .sort();
+}

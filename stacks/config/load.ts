@@ -11,6 +11,7 @@ import type { AttachedText } from "../../components/alerts/config";
 import { BURN_ALERTS, sloSignalProblems } from "../../components/alerts/slo";
 import { resolveSignals } from "../../components/alerts/signals";
 import { logFileProblems } from "../../components/logging/logrotate";
+import { loadCustomAlerts } from "./custom-alerts";
 import { applyEnvironmentDefaults, isPlainObject, type RawConfig } from "./defaults";
 import { ENVIRONMENTS, SECRET_LOOKING_ENV, stackConfigSchema, type EnvironmentName, type StackConfig } from "./schema";
 
@@ -221,6 +222,7 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
     );
   }
   problems.push(...alertProblems(config));
+  problems.push(...loadCustomAlerts(config, input.dir ?? process.cwd()));
   problems.push(...attachedTextProblems(config, input.dir ?? process.cwd()));
   problems.push(...logFileProblems(config));
   config.backup.volumes.forEach(({ service, volume }, i) => {
