@@ -66,3 +66,24 @@ test("signals: rules that count probe and scrape requests fail the generated sui
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("custom rules: their promtool tests run, and a rule that differs from its test fails the suite", () => {
+  const promtool = pinnedTool("promtool");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ops-baseline-signals-"));
+  try {
+    writeSuite(RTAP, dir);
+    const suite = fs.readFileSync(path.join(dir, "tests.yml"), "utf8");
+    assert.match(suite, /RtapStandbyMissing pages when one of two instances is down/);
+    assert.match(suite, /RtapErrorsHigh stays silent at 0\.5 errors per second/);
+    runOk(promtool, ["test", "rules", path.join(dir, "tests.yml")]);
+    // The rule as a team might mistype it (threshold 0.1 instead of 1): its own test catches it.
+    writeSuite(RTAP, dir, (rules) =>
+      rules.replace("sum by (job) (rtap:errors:rate5m) > 1", "sum by (job) (rtap:errors:rate5m) > 0.1"),
+    );
+    const result = run(promtool, ["test", "rules", path.join(dir, "tests.yml")]);
+    assert.notEqual(result.status, 0);
+    assert.match(result.stdout + result.stderr, /RtapErrorsHigh stays silent at 0\.5 errors per second/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
