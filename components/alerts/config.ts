@@ -58,11 +58,4 @@ export const alertsConfigSchema = z.strictObject({
 });
 export type AlertsConfig = z.output<typeof alertsConfigSchema>;
 
-/** The anchor of an alert's section in the generated runbook: its name in lower case (unique). */
-export function runbookAnchor(alertName: string): string {
-  return alertName.toLowerCase();
-}
-
-export function runbookUrl(config: Pick<AlertsConfig, "runbookBaseUrl">, alertName: string): string {
-  return `${config.runbookBaseUrl}#${runbookAnchor(alertName)}`;
-}
+export { runbookAnchor, runbookUrl } from "./anchors";

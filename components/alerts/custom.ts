@@ -7,7 +7,8 @@ import { parser } from "@prometheus-io/lezer-promql";
 import { z } from "zod";
 import { duration } from "../../stacks/config/fields";
 import { secondsToDuration } from "../workloads/units";
-import { runbookUrl, type AlertsConfig } from "./config";
+import { runbookUrl } from "./anchors";
+import type { AlertsConfig } from "./config";
 import type { PrometheusRule, RuleGroup } from "./rules";
 
 // config.ts imports this file for its schema, so its SEVERITIES are not loaded yet here.
