@@ -8,6 +8,7 @@
 //                above 10 % per hour, queue utilisation above 80 %;
 //   RAVE (002):  target down critical after 2 min, memory above 85 % for 5 min, webhook errors
 //                above 10 in 5 min, TLS certificate expiry, p99 under 200 ms, 99.9 % availability.
+import { JOB_ALERTS } from "../jobs/alerts";
 import { BACKUP_ALERTS } from "./catalogue/backups";
 import { DATASTORE_ALERTS } from "./catalogue/datastores";
 import { HOST_ALERTS } from "./catalogue/hosts";
@@ -17,6 +18,7 @@ import { MONITORING_ALERTS } from "./catalogue/monitoring";
 import { PROBE_ALERTS } from "./catalogue/probes";
 import { PROCESS_ALERTS } from "./catalogue/process";
 import type { AlertDefinition } from "./catalogue/types";
+import { natsAlertDefinitions } from "./nats";
 
 export type { AlertContext, AlertDefinition, AlertTestPlan, InputSeries } from "./catalogue/types";
 export { counter, gauge, round } from "./catalogue/series";
@@ -32,6 +34,8 @@ export const ALERT_CATALOGUE: AlertDefinition[] = [
   ...MONITORING_ALERTS,
   ...BACKUP_ALERTS,
   ...KUBERNETES_ALERTS,
+  ...natsAlertDefinitions(),
+  ...JOB_ALERTS,
 ];
 
 export function catalogueNames(): string[] {

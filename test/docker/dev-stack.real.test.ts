@@ -35,6 +35,7 @@ import { checkCommand } from "../../components/opsdocs/runbook";
 import { DOCKER_JOB_SCHEDULER } from "../../stacks/environment";
 import { worstCaseLatencies } from "../../bench/alert-latency";
 import { planEnvironment } from "../../stacks/plan";
+import { buildImage, docker } from "../support/docker";
 import { loadRepoStack, REPO_ROOT } from "../support/stack-files";
 
 const stack = `e2e${process.pid}`;
@@ -43,12 +44,6 @@ const config = loadRepoStack("dev");
 const plan = planEnvironment(config);
 const created: string[] = [];
 const volumes = new Set<string>();
-
-function docker(args: string[], input?: string | Buffer): string {
-  const r = spawnSync("docker", args, { encoding: "utf8", input, maxBuffer: 64 * 1024 ** 2 });
-  if (r.status !== 0) throw new Error(`docker ${args.slice(0, 3).join(" ")} ...: ${r.stderr.trim()}`);
-  return r.stdout.trim();
-}
 
 function shellQuote(arg: string): string {
   return /^[A-Za-z0-9_./:=,@-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
@@ -179,24 +174,7 @@ before(async () => {
   const images = new Map<string, ContainerSpec["image"]>();
   for (const spec of [...plan.workloads, ...plan.workloads.flatMap((w) => w.sidecars), ...plan.jobs])
     images.set(spec.image.ref, spec.image);
-  for (const image of images.values()) {
-    assert.ok(image.build, `${image.ref} is built from the repository in dev`);
-    const r = spawnSync(
-      "docker",
-      [
-        "build",
-        "-q",
-        "-t",
-        image.ref,
-        ...Object.entries(image.build.args ?? {}).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]),
-        "-f",
-        path.join(REPO_ROOT, image.build.dockerfile),
-        path.join(REPO_ROOT, image.build.context),
-      ],
-      { encoding: "utf8", env: { ...process.env, DOCKER_BUILDKIT: "0" }, maxBuffer: 64 * 1024 ** 2 },
-    );
-    assert.equal(r.status, 0, `docker build ${image.ref}: ${r.stderr}`);
-  }
+  for (const image of images.values()) buildImage(image);
   docker(["network", "create", ctx.networkName]);
   for (const w of orderByDependencies(plan.workloads)) {
     for (const dep of w.dependsOn) await waitHealthy(containerName(ctx, dep), 180);
@@ -295,13 +273,13 @@ test("a backup runs inside its container and its metrics reach Prometheus", asyn
   );
   const archive = spawnSync(
     "docker",
-    ["exec", containerName(ctx, "api-logs-archive"), "/opt/ops-baseline/bin/backup-volume"],
+    ["exec", containerName(ctx, "api-logs-archive"), "/opt/ops-baseline/bin/restic-backup"],
     { encoding: "utf8" },
   );
   assert.equal(archive.status, 0, archive.stderr);
   assert.match(
-    docker(["exec", containerName(ctx, "api-logs-archive"), "ls", "/backups"]),
-    /api-logs-\d{8}T\d{6}Z\.tar\.gz/,
+    docker(["exec", containerName(ctx, "api-logs-archive"), "/opt/ops-baseline/bin/restic-restore", "--list"]),
+    /1 snapshots/,
   );
   await poll("backup metrics in Prometheus", 60, async () => {
     const r = await promQuery('backup_last_attempt_success{backup="postgres"} == 1');

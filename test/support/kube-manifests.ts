@@ -31,8 +31,9 @@ const ORDER = [
   "PodDisruptionBudget",
 ];
 
-export async function stackManifests(stack: string): Promise<ApiObject[]> {
-  const run = await runProgram(stack);
+/** `configText` replaces the stack file's text (a stack with parts the repository's files lack). */
+export async function stackManifests(stack: string, configText?: string): Promise<ApiObject[]> {
+  const run = await runProgram(stack, configText);
   const objects = run.resources
     .filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:yaml"))
     .map((r) => unwrapSecrets(r.inputs) as ApiObject);

@@ -37,6 +37,10 @@ export interface AlertContext {
    * Kubernetes with cluster monitoring (the Kubernetes alerts exist only then).
    */
   kubernetesNamespace?: string;
+  /** NATS data stores watched by an exporter (the NATS alerts exist only then). */
+  natsStores?: string[];
+  /** The stack's own scheduled jobs and how long after a success the next one is overdue (components/jobs). */
+  scheduledJobs?: Array<{ name: string; overdueSeconds: number }>;
 }
 
 export interface AlertDefinition {
@@ -44,7 +48,7 @@ export interface AlertDefinition {
   /** Alerts of one family (warning and critical of the same signal) inhibit each other. */
   family?: string;
   /** Rule group (one file per group). */
-  group: "services" | "hosts" | "datastores" | "monitoring" | "slo" | "backups" | "kubernetes";
+  group: "services" | "hosts" | "datastores" | "monitoring" | "slo" | "backups" | "kubernetes" | "jobs";
   severity: Severity;
   forSeconds: number;
   /** Default threshold in `unit`; absent for alerts that test a state (down, missing). */
