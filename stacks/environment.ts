@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DockerTarget } from "../components/targets/docker";
 import { toResources } from "../components/services/workloads";
+import { signalCoverage } from "../components/alerts/signals";
 import { KubernetesTarget } from "../components/targets/kubernetes";
 import type { StackConfig } from "./config/schema";
 import { planEnvironment } from "./plan";
@@ -25,6 +26,11 @@ export class Environment extends pulumi.ComponentResource {
     super("ops-baseline:index:Environment", name, {}, opts);
     const { config } = args;
     const plan = planEnvironment(config);
+    // A service without a signal gets no alert for it: say so in the preview.
+    if (config.monitoring.enabled) {
+      const off = (name: string) => config.alerts.overrides[name]?.disabled === true;
+      for (const line of signalCoverage(config.services, off)) pulumi.log.info(line, this);
+    }
     // One secret Output for the whole map: every value derived from it stays secret in state.
     const secrets = pulumi.secret(config.secrets);
 

@@ -472,7 +472,10 @@ test("alert overrides and disabled alerts show in the runbook; a stack without m
     runbook,
     /#### ErrorRateWarning\n\n\| severity \| for \| threshold \| summary \|\n\|---\|---\|---\|---\|\n\| warning \| 10m \| 2 percent \|/,
   );
-  assert.match(runbook, /rate\(http_requests_total\{job="api"\}\[5m\]\)\) \* 100 > 2'\n/);
+  assert.match(
+    runbook,
+    /rate\(http_requests_total\{job="api",route!~"\/health\|\/ready\|\/metrics"\}\[5m\]\)\) \* 100 > 2'\n/,
+  );
   assert.doesNotMatch(runbook, /cpuusagewarning/);
   assert.deepEqual(
     renderedRules(plan).filter((r) => r.alert === "CpuUsageWarning"),

@@ -2,6 +2,7 @@
 // service level objectives that become burn-rate alerts.
 import { z } from "zod";
 import { duration } from "../../stacks/config/fields";
+import { customAlertsSchema } from "./custom";
 
 export const SEVERITIES = ["critical", "warning", "info"] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -52,14 +53,9 @@ export const alertsConfigSchema = z.strictObject({
   overrides: z.record(z.string(), overrideSchema).default({}),
   /** Objectives by service name. */
   slos: z.record(z.string(), sloSchema).default({}),
+  /** Alert and recording rules of the team's own, with promtool tests (./custom.ts). */
+  custom: customAlertsSchema.default({ rules: [], tests: [] }),
 });
 export type AlertsConfig = z.output<typeof alertsConfigSchema>;
 
-/** The anchor of an alert's section in the generated runbook: its name in lower case (unique). */
-export function runbookAnchor(alertName: string): string {
-  return alertName.toLowerCase();
-}
-
-export function runbookUrl(config: Pick<AlertsConfig, "runbookBaseUrl">, alertName: string): string {
-  return `${config.runbookBaseUrl}#${runbookAnchor(alertName)}`;
-}
+export { runbookAnchor, runbookUrl } from "./anchors";

@@ -5,7 +5,7 @@
 // matches nothing. The metric names are asserted against a real server's exporter output in
 // components/services/nats.real.test.ts.
 import type { AlertContext, AlertDefinition, AlertTestPlan, InputSeries } from "./catalogue";
-import { counter, gauge } from "./catalogue";
+import { counter, gauge } from "./catalogue/series";
 
 /** The exporter's series of one NATS store, as promtool input. */
 function natsSeries(store: string, values: Record<string, string>): InputSeries[] {

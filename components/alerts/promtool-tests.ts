@@ -2,8 +2,9 @@
 // past its threshold fire after `for` with the expected labels and annotations; the same series
 // do not fire before `for` has passed; series just inside the threshold never fire. A change of
 // threshold, `for` or severity in the rules without the same change here makes the suite fail.
-import { ALERT_CATALOGUE, type AlertContext, type AlertTestPlan, type InputSeries } from "./catalogue";
+import { type AlertContext, type AlertTestPlan, type InputSeries } from "./catalogue";
 import type { AlertsConfig } from "./config";
+import { customAnnotations, customLabels } from "./custom";
 import { effectiveAlerts, ruleAnnotations, ruleLabels, toYaml } from "./rules";
 import { BURN_ALERTS, sloAnnotations, sloTargets, sloTestPlan } from "./slo";
 
@@ -26,16 +27,19 @@ export function testableAlerts(config: AlertsConfig, ctx: AlertContext): Testabl
   const catalogue = effectiveAlerts(config)
     // Disabled alerts, and alerts with no rule on this stack (e.g. the Kubernetes ones on Docker).
     .filter((a) => !a.disabled && a.definition.expr(a.threshold, ctx).length > 0)
-    .map((a) => ({
-      name: a.name,
-      forSeconds: a.forSeconds,
-      ruleLabels: ruleLabels(a),
-      annotations: ruleAnnotations(config, a),
-      plan: a.definition.test(a.threshold, ctx),
-      describe:
-        a.definition.threshold === undefined ? "its condition" : `threshold ${a.threshold} ${a.definition.unit}`,
-    }));
-  const slo = sloTargets(config).flatMap((t) =>
+    .flatMap((a) => {
+      const plans = a.definition.test(a.threshold, ctx);
+      return (Array.isArray(plans) ? plans : [plans]).map((plan) => ({
+        name: a.name,
+        forSeconds: a.forSeconds,
+        ruleLabels: ruleLabels(a),
+        annotations: ruleAnnotations(config, a),
+        plan,
+        describe:
+          a.definition.threshold === undefined ? "its condition" : `threshold ${a.threshold} ${a.definition.unit}`,
+      }));
+    });
+  const slo = sloTargets(config, ctx).flatMap((t) =>
     BURN_ALERTS.map((alert) => ({
       name: alert.name,
       forSeconds: alert.forSeconds,
@@ -104,13 +108,42 @@ export function renderPromtoolTests(config: AlertsConfig, ctx: AlertContext, rul
   return toYaml({
     rule_files: [...ruleFiles].sort(),
     evaluation_interval: "1m",
-    tests: testableAlerts(config, ctx).flatMap(promtoolTestsFor),
+    tests: [...testableAlerts(config, ctx).flatMap(promtoolTestsFor), ...customPromtoolTests(config)],
   });
+}
+
+/**
+ * The stack's own tests in promtool's shape: each expected alert gets its rule's labels (severity,
+ * family, labels) and annotations (rendered for the expected labels) added, so a test states only
+ * what the expression yields.
+ */
+export function customPromtoolTests(config: AlertsConfig): PromtoolTest[] {
+  const rules = new Map(config.custom.rules.filter((r) => r.alert).map((r) => [r.alert!, r]));
+  return config.custom.tests.map((t) => ({
+    name: t.name,
+    interval: t.interval,
+    input_series: t.input_series,
+    alert_rule_test: t.alert_rule_test.map((a) => {
+      const rule = rules.get(a.alertname);
+      return {
+        eval_time: a.eval_time,
+        alertname: a.alertname,
+        exp_alerts: a.exp_alerts.map((e) => {
+          const labels = rule ? { ...e.exp_labels, ...customLabels(rule) } : e.exp_labels;
+          const annotations = rule ? customAnnotations(config, rule) : {};
+          return {
+            exp_labels: labels,
+            exp_annotations: Object.fromEntries(
+              Object.entries(annotations).map(([k, v]) => [k, renderTemplate(v, labels)]),
+            ),
+          };
+        }),
+      };
+    }),
+  }));
 }
 
 /** Every catalogue alert that a stack's suite covers, for the coverage check. */
 export function coveredAlertNames(config: AlertsConfig, ctx: AlertContext): string[] {
   return [...new Set(testableAlerts(config, ctx).map((a) => a.name))].sort();
 }
-
-export const CATALOGUE_SIZE = ALERT_CATALOGUE.length;

@@ -4,6 +4,7 @@ import { stringify } from "yaml";
 import { secondsToDuration } from "../workloads/units";
 import { ALERT_CATALOGUE, catalogueNames, type AlertContext, type AlertDefinition } from "./catalogue";
 import { runbookUrl, type AlertsConfig, type Severity } from "./config";
+import { customRuleGroups } from "./custom";
 import { sloRuleGroups } from "./slo";
 
 /** Rules added by other concerns link their alerts with this too: `runbookUrl(config, alertName)`. */
@@ -74,8 +75,16 @@ export function ruleAnnotations(config: AlertsConfig, alert: EffectiveAlert): Re
   };
 }
 
+/**
+ * One rule per alert: the expressions of services that read different metrics are joined with
+ * `or` (each keeps its job label), since two rules of one name and labels in a group are
+ * duplicates to promtool.
+ */
 function alertRules(config: AlertsConfig, alert: EffectiveAlert, ctx: AlertContext): PrometheusRule[] {
-  return alert.definition.expr(alert.threshold, ctx).map((expr) => ({
+  const exprs = alert.definition.expr(alert.threshold, ctx);
+  if (exprs.length === 0) return [];
+  const expr = exprs.length === 1 ? exprs[0] : exprs.map((e) => `(${e})`).join(" or ");
+  return [expr].map((expr) => ({
     alert: alert.name,
     expr,
     for: alert.forSeconds > 0 ? secondsToDuration(alert.forSeconds) : undefined,
@@ -98,12 +107,6 @@ function supportRules(ctx: AlertContext): RuleGroup {
   };
 }
 
-/** Extra alert rules contributed by other concerns (e.g. backup staleness), already complete. */
-export interface ExtraAlertGroup {
-  file: string;
-  group: RuleGroup;
-}
-
 export function ruleGroups(config: AlertsConfig, ctx: AlertContext): Map<string, RuleGroup[]> {
   const files = new Map<string, RuleGroup[]>();
   const add = (file: string, group: RuleGroup) => files.set(file, [...(files.get(file) ?? []), group]);
@@ -118,7 +121,10 @@ export function ruleGroups(config: AlertsConfig, ctx: AlertContext): Map<string,
     add(`${group}.rules.yml`, { name: `ops-baseline-${group}`, rules });
   }
   add("support.rules.yml", supportRules(ctx));
-  for (const group of sloRuleGroups(config, ctx)) add("slo.rules.yml", group);
+  for (const group of customRuleGroups(config)) add("custom.rules.yml", group);
+  for (const { job, groups } of sloRuleGroups(config, ctx)) {
+    for (const group of groups) add(`slo-${job}.rules.yml`, group);
+  }
   return files;
 }
 
@@ -127,9 +133,8 @@ export function toYaml(value: unknown): string {
   return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false, sortMapEntries: false });
 }
 
-export function renderRuleFiles(config: AlertsConfig, ctx: AlertContext, extra: ExtraAlertGroup[] = []): RuleFile[] {
+export function renderRuleFiles(config: AlertsConfig, ctx: AlertContext): RuleFile[] {
   const files = ruleGroups(config, ctx);
-  for (const e of extra) files.set(e.file, [...(files.get(e.file) ?? []), e.group]);
   return [...files.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, groups]) => ({ name, content: toYaml({ groups: groups.map(cleanGroup) }) }));

@@ -3,8 +3,10 @@
 //   page:   14.4x over 1h and 5m, or 6x over 6h and 30m;
 //   ticket:  3x  over 1d and 2h, or 1x over 3d and 6h.
 import type { AlertContext, AlertTestPlan, InputSeries } from "./catalogue";
-import { counter, DURATION_BUCKETS, round } from "./catalogue";
+import { counter, round } from "./catalogue";
+import { seriesLabels } from "./catalogue/series";
 import { runbookUrl, type AlertsConfig, type SloConfig } from "./config";
+import { pathMatcher, type LatencySignal, type RequestSignal, type ResolvedSignals } from "./signals";
 import type { RuleGroup } from "./rules";
 
 export const SLO_WINDOWS = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"] as const;
@@ -39,14 +41,27 @@ export interface SloTarget {
   budget: number;
   /** Latency threshold in seconds (latency SLOs). */
   threshold?: number;
+  /** The signal the SLI reads: the request counter (availability) or the latency histogram. */
+  requests?: RequestSignal;
+  latency?: LatencySignal;
 }
 
-export function sloTargets(config: AlertsConfig): SloTarget[] {
+/** The stack's objectives, each with the signal it reads (the loader rejects one without it). */
+export function sloTargets(config: AlertsConfig, ctx: Pick<AlertContext, "signals">): SloTarget[] {
   const targets: SloTarget[] = [];
   for (const [job, slo] of Object.entries(config.slos).sort(([a], [b]) => a.localeCompare(b))) {
-    targets.push({ job, kind: "availability", budget: budgetOf(slo.availability) });
-    if (slo.latency) {
-      targets.push({ job, kind: "latency", budget: budgetOf(slo.latency.objective), threshold: slo.latency.threshold });
+    const signals = ctx.signals[job] ?? {};
+    if (signals.requests) {
+      targets.push({ job, kind: "availability", budget: budgetOf(slo.availability), requests: signals.requests });
+    }
+    if (slo.latency && signals.latency) {
+      targets.push({
+        job,
+        kind: "latency",
+        budget: budgetOf(slo.latency.objective),
+        threshold: slo.latency.threshold,
+        latency: signals.latency,
+      });
     }
   }
   return targets;
@@ -56,19 +71,46 @@ function budgetOf(objective: number): number {
   return Number((1 - objective).toPrecision(12));
 }
 
-/** Latency thresholds must be histogram bucket bounds, or the SLI cannot be computed exactly. */
-export function latencyThresholdProblem(slo: SloConfig): string | undefined {
-  if (!slo.latency || DURATION_BUCKETS.includes(slo.latency.threshold)) return undefined;
-  return `latency.threshold ${slo.latency.threshold} is not a bucket bound of http_request_duration_seconds; use one of ${DURATION_BUCKETS.join(", ")}`;
+/**
+ * What an objective needs from the service's signals: a request counter for availability, a
+ * latency histogram with the threshold as a bucket bound (or the SLI cannot be computed exactly).
+ */
+export function sloSignalProblems(slo: SloConfig, signals: ResolvedSignals): Array<{ path: string; message: string }> {
+  const problems: Array<{ path: string; message: string }> = [];
+  if (!signals.requests) {
+    problems.push({
+      path: "availability",
+      message: "the service declares no request counter (services.<name>.signals.requests) to compute it from",
+    });
+  }
+  if (slo.latency) {
+    const l = signals.latency;
+    if (!l) {
+      problems.push({
+        path: "latency",
+        message: "the service declares no latency histogram (services.<name>.signals.latency) to compute it from",
+      });
+    } else if (!l.buckets.includes(slo.latency.threshold)) {
+      problems.push({
+        path: "latency.threshold",
+        message: `latency.threshold ${slo.latency.threshold} is not a bucket bound of ${l.metric}; use one of ${l.buckets.join(", ")}`,
+      });
+    }
+  }
+  return problems;
 }
 
 const sli = (window: string) => `slo:sli_error:ratio_rate${window}`;
 
 function sliExpr(t: SloTarget, window: string): string {
   if (t.kind === "availability") {
-    return `sum by (job) (rate(http_requests_total{job="${t.job}",status=~"5.."}[${window}])) / sum by (job) (rate(http_requests_total{job="${t.job}"}[${window}]))`;
+    const r = t.requests!;
+    const sel = `job="${t.job}"${pathMatcher(r.path)}`;
+    return `sum by (job) (rate(${r.series}{${sel},${r.errorLabel}=~${JSON.stringify(r.errorMatch)}}[${window}])) / sum by (job) (rate(${r.series}{${sel}}[${window}]))`;
   }
-  return `1 - (sum by (job) (rate(http_request_duration_seconds_bucket{job="${t.job}",le="${t.threshold}"}[${window}])) / sum by (job) (rate(http_request_duration_seconds_count{job="${t.job}"}[${window}])))`;
+  const l = t.latency!;
+  const sel = `job="${t.job}"${pathMatcher(l.path)}`;
+  return `1 - (sum by (job) (rate(${l.metric}_bucket{${sel},le="${t.threshold}"}[${window}])) / sum by (job) (rate(${l.metric}_count{${sel}}[${window}])))`;
 }
 
 export function burnExpr(t: SloTarget, pairs: ReadonlyArray<readonly [number, string, string]>): string {
@@ -96,63 +138,79 @@ export function sloAnnotations(config: AlertsConfig, t: SloTarget, alert: (typeo
   };
 }
 
-export function sloRuleGroups(config: AlertsConfig, _ctx: AlertContext): RuleGroup[] {
-  const targets = sloTargets(config);
-  if (targets.length === 0) return [];
-  return [
-    {
-      name: "ops-baseline-slo-sli",
-      rules: targets.flatMap((t) =>
-        SLO_WINDOWS.map((w) => ({ record: sli(w), expr: sliExpr(t, w), labels: { slo: t.kind } })),
-      ),
-    },
-    {
-      name: "ops-baseline-slo-alerts",
-      rules: targets.flatMap((t) =>
-        BURN_ALERTS.map((a) => ({
-          alert: a.name,
-          expr: burnExpr(t, a.pairs),
-          for: `${a.forSeconds / 60}m`,
-          labels: { family: `Slo${t.kind}`, severity: a.severity },
-          annotations: sloAnnotations(config, t, a),
-        })),
-      ),
-    },
-  ];
-}
-
-/** Series whose SLI (error fraction) is `fraction` in every window. */
-export function sloSeries(t: SloTarget, fraction: number): InputSeries[] {
-  const perMinute = 1000;
-  const instance = `${t.job}:3000`;
-  if (t.kind === "availability") {
-    return [
+/**
+ * The rule groups of each service with objectives (its SLI records, then its burn alerts), by job:
+ * each service's go to a file of their own, as rules of one name and the same labels in one file
+ * are duplicates to promtool (the job tells them apart only at evaluation).
+ */
+export function sloRuleGroups(config: AlertsConfig, ctx: AlertContext): Array<{ job: string; groups: RuleGroup[] }> {
+  const targets = sloTargets(config, ctx);
+  const jobs = [...new Set(targets.map((t) => t.job))];
+  return jobs.flatMap((job) => {
+    const own = targets.filter((t) => t.job === job);
+    const groups = [
       {
-        series: `http_requests_total{job="${t.job}",instance="${instance}",status="200"}`,
-        values: counter(perMinute * (1 - fraction)),
+        name: "ops-baseline-slo-sli",
+        rules: own.flatMap((t) =>
+          SLO_WINDOWS.map((w) => ({ record: sli(w), expr: sliExpr(t, w), labels: { slo: t.kind } })),
+        ),
       },
       {
-        series: `http_requests_total{job="${t.job}",instance="${instance}",status="500"}`,
-        values: counter(perMinute * fraction),
+        name: "ops-baseline-slo-alerts",
+        rules: own.flatMap((t) =>
+          BURN_ALERTS.map((a) => ({
+            alert: a.name,
+            expr: burnExpr(t, a.pairs),
+            for: `${a.forSeconds / 60}m`,
+            labels: { family: `Slo${t.kind}`, severity: a.severity },
+            annotations: sloAnnotations(config, t, a),
+          })),
+        ),
       },
     ];
+    return [{ job, groups }];
+  });
+}
+
+/** Series whose SLI (error fraction) is `fraction` in every window; probe traffic beside it never counts. */
+export function sloSeries(t: SloTarget, fraction: number, withProbes = false): InputSeries[] {
+  const perMinute = 1000;
+  if (t.kind === "availability") {
+    const r = t.requests!;
+    const of = (path: string, error: boolean) =>
+      `${r.series}${seriesLabels(t.job, r.labels, {
+        ...(r.path ? { [r.path.label]: path } : {}),
+        [r.errorLabel]: error ? r.errorExample : r.okExample,
+      })}`;
+    return [
+      { series: of("/api/work", false), values: counter(perMinute * (1 - fraction)) },
+      { series: of("/api/work", true), values: counter(perMinute * fraction) },
+      ...(withProbes && r.path ? r.path.exclude.map((p) => ({ series: of(p, true), values: counter(perMinute) })) : []),
+    ];
   }
+  const l = t.latency!;
   const threshold = t.threshold!;
-  const slowBucket = DURATION_BUCKETS.find((b) => b > threshold) ?? Infinity;
+  const slowBucket = l.buckets.find((b) => b > threshold) ?? Infinity;
   const fast = perMinute * (1 - fraction);
+  const of = (path: string, le?: string) =>
+    seriesLabels(t.job, l.labels, { ...(l.path ? { [l.path.label]: path } : {}), ...(le ? { le } : {}) });
   return [
-    ...[...DURATION_BUCKETS.map(String), "+Inf"].map((le) => {
+    ...[...l.buckets.map(String), "+Inf"].map((le) => {
       const bound = le === "+Inf" ? Infinity : Number(le);
       const count = bound >= slowBucket ? perMinute : bound >= threshold ? fast : 0;
-      return {
-        series: `http_request_duration_seconds_bucket{job="${t.job}",instance="${instance}",le="${le}"}`,
-        values: counter(count),
-      };
+      return { series: `${l.metric}_bucket${of("/api/work", le)}`, values: counter(count) };
     }),
-    {
-      series: `http_request_duration_seconds_count{job="${t.job}",instance="${instance}"}`,
-      values: counter(perMinute),
-    },
+    { series: `${l.metric}_count${of("/api/work")}`, values: counter(perMinute) },
+    // Slow probes: every one past the threshold, in the buckets and the count.
+    ...(withProbes && l.path
+      ? l.path.exclude.flatMap((p) => [
+          ...[...l.buckets.map(String), "+Inf"].map((le) => ({
+            series: `${l.metric}_bucket${of(p, le)}`,
+            values: counter(le === "+Inf" ? perMinute : 0),
+          })),
+          { series: `${l.metric}_count${of(p)}`, values: counter(perMinute) },
+        ])
+      : []),
   ];
 }
 
@@ -161,7 +219,7 @@ export function sloTestPlan(t: SloTarget, alert: (typeof BURN_ALERTS)[number]): 
   const lowest = Math.min(...alert.pairs.map(([factor]) => factor));
   return {
     firing: sloSeries(t, lowest * t.budget * 1.1),
-    silent: sloSeries(t, lowest * t.budget * 0.9),
+    silent: sloSeries(t, lowest * t.budget * 0.9, true),
     // Both rates of a ratio cover the same samples, so every window shows the level at once.
     steadyMinutes: 1,
     labels: { job: t.job, slo: t.kind },

@@ -4,8 +4,9 @@ import { jobOverdueSeconds } from "../jobs/config";
 import type { StackConfig } from "../../stacks/config/schema";
 import type { AlertContext } from "../alerts/catalogue";
 import { backupNames } from "../backup/concern";
+import { renderRuleFiles, type RuleFile } from "../alerts/rules";
+import { resolveSignals, type ResolvedSignals } from "../alerts/signals";
 import { tlsProbeEgress, tlsProbes } from "../entrypoints/concern";
-import { renderRuleFiles, type ExtraAlertGroup, type RuleFile } from "../alerts/rules";
 import { containerLogPolicy, standardLabels, toResources } from "../services/workloads";
 import { httpProbe, type ConcernOutput, type FileSpec, type SecretEnv, type Workload } from "../workloads/model";
 import { receiverEgress, receiverSecretFiles, receiverSends, renderAlertmanagerConfig } from "./alertmanager";
@@ -94,11 +95,13 @@ export function alertContext(
   services: Workload[],
   monitoring: Workload[],
   backups: { backups: string[]; drills: string[] } = { backups: [], drills: [] },
+  signals: Record<string, ResolvedSignals> = {},
 ): AlertContext {
   const jobsOf = (ws: Workload[]) => [...new Set(ws.flatMap((w) => w.metrics.map((m) => m.job ?? w.name)))].sort();
   const serviceWorkloads = services.filter((w) => w.role === "service");
   return {
     serviceJobs: jobsOf(serviceWorkloads),
+    signals: Object.fromEntries(jobsOf(serviceWorkloads).map((job) => [job, signals[job] ?? {}])),
     infraJobs: [
       ...new Set(["prometheus", ...jobsOf(services.filter((w) => w.role !== "service")), ...jobsOf(monitoring)]),
     ].sort(),
@@ -119,13 +122,9 @@ export interface MonitoringOutput extends ConcernOutput {
 
 /**
  * `others` are the workloads of every other concern (services, data stores, backup), so their
- * metrics endpoints are scraped; `extraAlerts` are rule groups those concerns contribute.
+ * metrics endpoints are scraped.
  */
-export function monitoringConcern(
-  config: StackConfig,
-  others: Workload[],
-  extraAlerts: ExtraAlertGroup[] = [],
-): MonitoringOutput {
+export function monitoringConcern(config: StackConfig, others: Workload[]): MonitoringOutput {
   const m = config.monitoring;
   const cluster =
     config.target.kind === "kubernetes" && config.target.clusterMonitoring.enabled
@@ -342,7 +341,12 @@ export function monitoringConcern(
 
   // Prometheus last: its scrape configuration names every other workload.
   const context = {
-    ...alertContext(others, [...exporters, alertmanager, pushgateway, ...grafana], backupNames(config)),
+    ...alertContext(
+      others,
+      [...exporters, alertmanager, pushgateway, ...grafana],
+      backupNames(config),
+      Object.fromEntries(Object.entries(config.services).map(([n, s]) => [n, resolveSignals(s.signals).signals])),
+    ),
     ...(cluster ? { kubernetesNamespace: cluster.namespace } : {}),
     natsStores: m.exporters.nats.enabled
       ? Object.keys(config.dataStores)
@@ -354,7 +358,7 @@ export function monitoringConcern(
   if (cluster) {
     context.infraJobs = [...new Set([...context.infraJobs, ...CLUSTER_JOBS])].sort();
   }
-  const ruleFiles = renderRuleFiles(config.alerts, context, extraAlerts);
+  const ruleFiles = renderRuleFiles(config.alerts, context);
   const scraped = [...others, ...exporters, alertmanager, pushgateway, ...grafana];
   const prometheusConfig = renderPrometheusConfig({
     environment: config.environment,

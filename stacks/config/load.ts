@@ -8,12 +8,14 @@ import { z } from "zod";
 import { catalogueNames } from "../../components/alerts/catalogue";
 import { unknownOverrides } from "../../components/alerts/rules";
 import type { AttachedText } from "../../components/alerts/config";
-import { BURN_ALERTS, latencyThresholdProblem } from "../../components/alerts/slo";
+import { BURN_ALERTS, sloSignalProblems } from "../../components/alerts/slo";
+import { resolveSignals } from "../../components/alerts/signals";
 import { entrypointProblems, entrypointSecretUses } from "../../components/entrypoints/validate";
 import { jobProblems } from "../../components/jobs/config";
 import { logFileProblems } from "../../components/logging/logrotate";
 import { natsProblems } from "../../components/services/nats";
 import { postgresImageProblems, redisVersionProblems } from "../../components/backup/images";
+import { loadCustomAlerts } from "./custom-alerts";
 import { applyEnvironmentDefaults, isPlainObject, type RawConfig } from "./defaults";
 import { name as nameField } from "./fields";
 import { integrationProblems, placeServices } from "./integrations";
@@ -255,6 +257,7 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
     );
   }
   problems.push(...alertProblems(config));
+  problems.push(...loadCustomAlerts(config, input.dir ?? process.cwd()));
   problems.push(...attachedTextProblems(config, input.dir ?? process.cwd()));
   problems.push(...redisVersionProblems(config), ...postgresImageProblems(config));
   problems.push(...logFileProblems(config));
@@ -341,6 +344,10 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
     if (!svc.health.liveness || !svc.health.readiness) {
       add(`${at}.health`, "needs both liveness and readiness checks so a stuck or unready process is noticed");
     }
+    if (svc.signals && !svc.metrics) {
+      add(`${at}.signals`, "the service has no metrics endpoint (services.<name>.metrics) to read signals from");
+    }
+    for (const p of resolveSignals(svc.signals).problems) add(`${at}.signals.${p.path}`, p.message);
     if (svc.metrics && !portNames.has(svc.metrics.port)) {
       add(`${at}.metrics.port`, `names no port of this service; expected one of: ${[...portNames].join(", ")}`);
     }
@@ -452,8 +459,12 @@ function alertProblems(config: StackConfig): ConfigProblem[] {
         message: "the service has no metrics endpoint to compute the objective from",
       });
     }
-    const latency = latencyThresholdProblem(slo);
-    if (latency) problems.push({ path: `alerts.slos.${service}.latency.threshold`, message: latency });
+    const svc = config.services[service];
+    if (svc?.metrics) {
+      for (const p of sloSignalProblems(slo, resolveSignals(svc.signals).signals)) {
+        problems.push({ path: `alerts.slos.${service}.${p.path}`, message: p.message });
+      }
+    }
   }
   return problems;
 }

@@ -6,6 +6,7 @@
 // runs, so every field here is either required or has its default in that data, not in code.
 import { z } from "zod";
 import { alertsConfigSchema, attachedTextSchema } from "../../components/alerts/config";
+import { signalsSchema } from "../../components/alerts/signals";
 import { backupConfigSchema } from "../../components/backup/config";
 import { entrypointsSchema } from "../../components/entrypoints/config";
 import { jobsConfigSchema } from "../../components/jobs/config";
@@ -97,6 +98,8 @@ const serviceSchema = z.strictObject({
   externals: z.record(name(), egress()).default({}),
   volumes: z.array(volumeSchema).default([]),
   metrics: z.strictObject({ port: z.string(), path: z.string().startsWith("/", "must start with /") }).optional(),
+  /** What its alerts and SLOs read from those metrics (components/alerts/signals.ts); default: the Prometheus client convention. */
+  signals: signalsSchema.optional(),
   logFiles: z.array(z.string().startsWith("/", "must be an absolute path")).default([]),
   security: securitySchema,
   faultInjection: z

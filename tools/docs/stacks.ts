@@ -85,7 +85,13 @@ export function readAttachments(config: StackConfig, dir: string): Attachments {
       ...Object.entries(config.services).map(([n, s]): [string, AttachedText | undefined] => [n, s.runbook]),
       ...Object.entries(config.dataStores).map(([n, s]): [string, AttachedText | undefined] => [n, s.runbook]),
     ]),
-    alerts: entries(Object.entries(config.alerts.runbooks)),
+    alerts: {
+      ...entries(Object.entries(config.alerts.runbooks)),
+      // Custom alerts carry their runbook text inline (alerts.custom.rules.N.runbook).
+      ...Object.fromEntries(
+        config.alerts.custom.rules.flatMap((r) => (r.alert && r.runbook ? [[r.alert, r.runbook]] : [])),
+      ),
+    },
   };
 }
 
