@@ -25,6 +25,26 @@ export function docker(args: string[], input?: string | Buffer): string {
   return r.stdout.trim();
 }
 
+/** Copies files into a container as one tar stream (directories are created as needed). */
+export function upload(container: string, files: Array<{ path: string; content: string; mode: number }>): void {
+  if (files.length === 0) return;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ops-baseline-upload-"));
+  try {
+    for (const f of files) {
+      const target = path.join(dir, f.path);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, f.content, { mode: f.mode });
+      fs.chmodSync(target, f.mode);
+    }
+    const tar = spawnSync("tar", ["-C", dir, "--owner=0", "--group=0", "-cf", "-", "."], {
+      maxBuffer: 256 * 1024 ** 2,
+    });
+    docker(["cp", "-", `${container}:/`], tar.stdout);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const quote = (arg: string) => (/^[A-Za-z0-9_./:=,@-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
 
 export class DockerSandbox {
@@ -114,24 +134,8 @@ export class DockerSandbox {
     return name;
   }
 
-  /** Copies files into a container as one tar stream (directories are created as needed). */
   upload(container: string, files: Array<{ path: string; content: string; mode: number }>): void {
-    if (files.length === 0) return;
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ops-baseline-upload-"));
-    try {
-      for (const f of files) {
-        const target = path.join(dir, f.path);
-        fs.mkdirSync(path.dirname(target), { recursive: true });
-        fs.writeFileSync(target, f.content, { mode: f.mode });
-        fs.chmodSync(target, f.mode);
-      }
-      const tar = spawnSync("tar", ["-C", dir, "--owner=0", "--group=0", "-cf", "-", "."], {
-        maxBuffer: 256 * 1024 ** 2,
-      });
-      docker(["cp", "-", `${container}:/`], tar.stdout);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    upload(container, files);
   }
 
   async waitHealthy(container: string, seconds: number): Promise<void> {
