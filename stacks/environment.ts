@@ -50,6 +50,7 @@ export class Environment extends pulumi.ComponentResource {
         "kubernetes",
         {
           environment: config.environment,
+          profile: config.profile,
           namespace: config.target.namespace,
           context: config.target.context,
           storageClass: config.target.storageClass,

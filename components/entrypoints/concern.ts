@@ -123,7 +123,7 @@ export function entrypointWorkload(config: StackConfig, name: string, entry: Ent
       readOnlyRootFilesystem: true,
     },
     replicas: 1,
-    restartPolicy: config.environment === "dev" ? "unless-stopped" : "always",
+    restartPolicy: config.profile === "dev" ? "unless-stopped" : "always",
     ports: [
       { name: "https", containerPort: entry.port, protocol: "tcp", hostPort: entry.port, external: true },
       { name: "health", containerPort: NGINX_HEALTH_PORT, protocol: "tcp", external: false },

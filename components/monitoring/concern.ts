@@ -1,5 +1,6 @@
 // The monitoring concern: Prometheus, Alertmanager, Grafana and the exporters as workloads, with
 // their configuration rendered from the same stack config as the services they watch.
+import { jobOverdueSeconds } from "../jobs/config";
 import type { StackConfig } from "../../stacks/config/schema";
 import type { AlertContext } from "../alerts/catalogue";
 import { backupNames } from "../backup/concern";
@@ -7,7 +8,7 @@ import { tlsProbeEgress, tlsProbes } from "../entrypoints/concern";
 import { renderRuleFiles, type ExtraAlertGroup, type RuleFile } from "../alerts/rules";
 import { containerLogPolicy, standardLabels, toResources } from "../services/workloads";
 import { httpProbe, type ConcernOutput, type FileSpec, type SecretEnv, type Workload } from "../workloads/model";
-import { alertmanagerUsesSecrets, renderAlertmanagerConfig } from "./alertmanager";
+import { receiverEgress, receiverSecretFiles, receiverSends, renderAlertmanagerConfig } from "./alertmanager";
 import type { ExporterConfig } from "./config";
 import { renderGrafanaFiles } from "./grafana";
 import {
@@ -51,7 +52,7 @@ function monitoringWorkload(
       readOnlyRootFilesystem: true,
     },
     replicas: 1,
-    restartPolicy: config.environment === "dev" ? "unless-stopped" : "always",
+    restartPolicy: config.profile === "dev" ? "unless-stopped" : "always",
     // Those that keep data (TSDB, silences, dashboards' state) run as StatefulSets with claims.
     stateful: (fields.volumes ?? []).some((v) => v.persistent),
     health: {},
@@ -148,9 +149,12 @@ export function monitoringConcern(
           args: ["--web.listen-address=:9187"],
           env: {
             DATA_SOURCE_URI: `${name}:${store.port}/${store.database}?sslmode=disable`,
-            DATA_SOURCE_USER: store.user,
+            // The monitoring role (pg_monitor) when the store has one, else the owner.
+            DATA_SOURCE_USER: store.roles.monitor?.name ?? store.user,
           },
-          secretEnv: [{ name: "DATA_SOURCE_PASS", secret: store.passwordSecret }],
+          secretEnv: [
+            { name: "DATA_SOURCE_PASS", secret: store.roles.monitor?.passwordSecret ?? store.passwordSecret },
+          ],
           connectsTo: [name],
           metricsLabels: { datastore: name },
         }),
@@ -265,14 +269,14 @@ export function monitoringConcern(
     connectsTo: services.map((s) => s.name).sort(),
     // Receivers outside it (paging, ticket and heartbeat services): their URLs are secrets, so
     // the policy allows the declared address ranges and ports.
-    egress: Object.values(m.alertmanager.receivers).some((r) => r.url || r.urlSecret)
-      ? [{ name: "receivers", ...m.alertmanager.receiverEgress }]
+    egress: Object.values(m.alertmanager.receivers).some(receiverSends)
+      ? [{ name: "receivers", ...receiverEgress(m) }]
       : [],
   });
   const amConfig = renderAlertmanagerConfig(m);
   const amFile = { path: "/etc/alertmanager/alertmanager.yml", mode: 0o444 };
-  if (alertmanagerUsesSecrets(m)) alertmanager.secretFiles = [{ ...amFile, template: amConfig }];
-  else alertmanager.files = [{ ...amFile, content: amConfig }];
+  alertmanager.files = [{ ...amFile, content: amConfig }];
+  alertmanager.secretFiles = receiverSecretFiles(m);
 
   const pushgateway = monitoringWorkload(config, "pushgateway", m.pushgateway, {
     ports: [{ name: "web", containerPort: 9091, protocol: "tcp", external: false }],
@@ -345,6 +349,7 @@ export function monitoringConcern(
           .filter((n) => config.dataStores[n].engine === "nats")
           .sort()
       : [],
+    scheduledJobs: jobOverdueSeconds(config.jobs),
   };
   if (cluster) {
     context.infraJobs = [...new Set([...context.infraJobs, ...CLUSTER_JOBS])].sort();

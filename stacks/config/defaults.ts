@@ -5,7 +5,7 @@
 // `serviceDefaults` and `dataStoreDefaults` are merged under every service and data store.
 import { ENTRYPOINT_DEFAULTS } from "../../components/entrypoints/config";
 import { goBinaryImage, UPSTREAM_IMAGES, VERSIONS } from "../../components/monitoring/versions";
-import type { EnvironmentName } from "./schema";
+import type { ProfileName } from "./schema";
 
 export type RawConfig = Record<string, unknown>;
 
@@ -50,10 +50,12 @@ interface EnvironmentDefaults {
   config: RawConfig;
   serviceDefaults: RawConfig;
   dataStoreDefaults: RawConfig;
+  /** Merged under every entry of `jobs`: the backup image (psql, redis-cli, curl, the run wrapper). */
+  jobDefaults: RawConfig;
   probeTimings: typeof probeTimings;
 }
 
-export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> = {
+export const ENVIRONMENT_DEFAULTS: Record<ProfileName, EnvironmentDefaults> = {
   dev: {
     config: {
       target: { kind: "docker", host: "unix:///var/run/docker.sock", bindAddress: "127.0.0.1" },
@@ -108,6 +110,12 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
           retention: { full: 2, fullType: "count", diff: 6 },
           drillStorage: "4Gi",
         },
+        // Volumes with restic: a repository on the backup volume, every pack read back by check.
+        restic: {
+          passwordSecret: "resticPassword",
+          retention: { keepLast: 3, keepDaily: 7, keepWeekly: 0, keepMonthly: 0 },
+          checkSubset: "100%",
+        },
       },
       // Every image here builds locally, so dev deploys offline: Prometheus, Alertmanager and
       // node_exporter from the Go module proxy at prod's versions (components/monitoring/versions.ts);
@@ -143,7 +151,7 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
           groupWait: "10s",
           groupInterval: "1m",
           repeatInterval: "4h",
-          receivers: { paging: {}, ticket: {}, heartbeat: {} },
+          receivers: { paging: { type: "webhook" }, ticket: { type: "webhook" }, heartbeat: { type: "webhook" } },
           // Any public address on HTTPS; never the private ranges the cluster and its metadata
           // service live in (RFC 1918, link-local).
           receiverEgress: {
@@ -184,7 +192,6 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
           },
         },
       },
-      alerts: { runbookBaseUrl: "docs/stacks/dev/RUNBOOK.md" },
     },
     serviceDefaults: {
       replicas: 1,
@@ -196,18 +203,23 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
       resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
       security: { readOnlyRootFilesystem: false },
     },
+    jobDefaults: {
+      image: "ops-baseline/backup:0.1.0",
+      build: { context: "images/backup", dockerfile: "images/backup/Dockerfile" },
+      timeout: "10m",
+      resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+      security: { runAsUser: 999, runAsGroup: 999 },
+    },
     probeTimings,
   },
   prod: {
     config: {
       target: {
         kind: "kubernetes",
-        namespace: "ops-baseline",
         protectData: true,
         configReloaderImage: "quay.io/prometheus-operator/prometheus-config-reloader:v0.78.2",
         clusterMonitoring: {
           enabled: true,
-          nodeNamespace: "ops-baseline-node",
           // Index digest as listed in a public image inventory; not verified against the registry here.
           kubeStateMetricsImage:
             "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.13.0@sha256:639a1e2da549210adddc0391ff91e270e83f7873014aec53258462812f741e6f",
@@ -264,6 +276,13 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
           retention: { full: 4, fullType: "count", diff: 6 },
           drillStorage: "200Gi",
         },
+        // Volumes with restic, in the pgBackRest bucket; RTAP: application logs kept 30 days.
+        // check reads a tenth of the packs back each night (all of them within about a month).
+        restic: {
+          passwordSecret: "resticPassword",
+          retention: { keepLast: 7, keepDaily: 30, keepWeekly: 0, keepMonthly: 0 },
+          checkSubset: "10%",
+        },
       },
       monitoring: {
         enabled: true,
@@ -285,7 +304,7 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
           groupWait: "30s",
           groupInterval: "5m",
           repeatInterval: "4h",
-          receivers: { paging: {}, ticket: {}, heartbeat: {} },
+          receivers: { paging: { type: "webhook" }, ticket: { type: "webhook" }, heartbeat: { type: "webhook" } },
           // Any public address on HTTPS; never the private ranges the cluster and its metadata
           // service live in (RFC 1918, link-local).
           receiverEgress: {
@@ -314,7 +333,6 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
           nats: upstreamExporter("docker.io/natsio/prometheus-nats-exporter:0.17.3"),
         },
       },
-      alerts: { runbookBaseUrl: "docs/stacks/prod/RUNBOOK.md" },
     },
     serviceDefaults: {
       replicas: 2,
@@ -325,6 +343,12 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
     dataStoreDefaults: {
       resources: { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } },
       security: { readOnlyRootFilesystem: false },
+    },
+    jobDefaults: {
+      image: "ghcr.io/ops-baseline/backup:0.1.0",
+      timeout: "10m",
+      resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+      security: { runAsUser: 999, runAsGroup: 999 },
     },
     probeTimings,
   },
@@ -347,23 +371,38 @@ export function isPlainObject(value: unknown): value is RawConfig {
 }
 
 /**
- * Puts the environment's defaults under a raw stack file. Probe timings are merged under each
- * probe that the file declares; a probe the file does not declare stays absent.
+ * Puts the profile's defaults under a raw stack file. Probe timings are merged under each
+ * probe that the file declares; a probe the file does not declare stays absent. The target's
+ * defaults follow the kind the file picks (a dev-profile stack may run on Kubernetes), and the
+ * names that must differ between stacks follow the stack name: the runbook's path, the
+ * namespace (`ops-baseline-<stack>`) and the node-exporter namespace (`<namespace>-node`).
  */
-export function applyEnvironmentDefaults(environment: EnvironmentName, file: RawConfig): RawConfig {
-  const defaults = ENVIRONMENT_DEFAULTS[environment];
-  const base = { ...defaults.config };
-  // A file that picks the other target kind must not inherit this kind's keys.
+export function applyEnvironmentDefaults(profile: ProfileName, stack: string, file: RawConfig): RawConfig {
+  const defaults = ENVIRONMENT_DEFAULTS[profile];
+  const base: RawConfig = { ...defaults.config, alerts: { runbookBaseUrl: `docs/stacks/${stack}/RUNBOOK.md` } };
+  // A file that picks the other target kind gets that kind's target defaults, not this one's.
   if (isPlainObject(file.target) && isPlainObject(base.target) && file.target.kind !== base.target.kind) {
-    delete base.target;
+    const other = Object.values(ENVIRONMENT_DEFAULTS).find(
+      (d) => isPlainObject(d.config.target) && d.config.target.kind === (file.target as RawConfig).kind,
+    );
+    base.target = other?.config.target;
   }
   const merged = deepMerge(base, file) as RawConfig;
-  merged.environment = environment;
+  if (isPlainObject(merged.target) && merged.target.kind === "kubernetes") {
+    const namespace = merged.target.namespace ?? `ops-baseline-${stack}`;
+    merged.target = deepMerge(
+      { namespace, clusterMonitoring: { nodeNamespace: `${String(namespace)}-node` } },
+      merged.target,
+    );
+  }
+  merged.environment = stack;
+  merged.profile = profile;
   merged.services = mapEntries(merged.services, (svc) =>
     withProbeDefaults(defaults, deepMerge(defaults.serviceDefaults, svc)),
   );
   merged.dataStores = mapEntries(merged.dataStores, (store) => deepMerge(defaults.dataStoreDefaults, store));
   merged.entrypoints = mapEntries(merged.entrypoints, (entry) => deepMerge(ENTRYPOINT_DEFAULTS, entry));
+  merged.jobs = mapEntries(merged.jobs, (job) => deepMerge(defaults.jobDefaults, job));
   return merged;
 }
 

@@ -10,10 +10,14 @@ import { unknownOverrides } from "../../components/alerts/rules";
 import type { AttachedText } from "../../components/alerts/config";
 import { BURN_ALERTS, latencyThresholdProblem } from "../../components/alerts/slo";
 import { entrypointProblems, entrypointSecretUses } from "../../components/entrypoints/validate";
+import { jobProblems } from "../../components/jobs/config";
 import { logFileProblems } from "../../components/logging/logrotate";
 import { natsProblems } from "../../components/services/nats";
+import { postgresImageProblems, redisVersionProblems } from "../../components/backup/images";
 import { applyEnvironmentDefaults, isPlainObject, type RawConfig } from "./defaults";
-import { ENVIRONMENTS, SECRET_LOOKING_ENV, stackConfigSchema, type EnvironmentName, type StackConfig } from "./schema";
+import { name as nameField } from "./fields";
+import { integrationProblems, placeServices } from "./integrations";
+import { PROFILES, SECRET_LOOKING_ENV, stackConfigSchema, type ProfileName, type StackConfig } from "./schema";
 
 export const NAMESPACE = "ops-baseline";
 
@@ -54,32 +58,51 @@ export interface StackFileInput {
 /** Validates a stack file; returns the typed config or throws ConfigError with every problem. */
 export function loadStackConfig(input: StackFileInput): StackConfig {
   const problems: ConfigProblem[] = [];
-  const environment = resolveEnvironment(input, problems);
-  if (!environment) throw new ConfigError(input.file, problems);
+  const profile = resolveProfile(input, problems);
+  if (!profile) throw new ConfigError(input.file, problems);
 
-  const merged = applyEnvironmentDefaults(environment, input.values);
+  const merged = applyEnvironmentDefaults(profile, input.stack, input.values);
   const result = stackConfigSchema.safeParse(merged);
   if (!result.success) {
     problems.push(...result.error.issues.flatMap((issue) => describeIssue(issue, merged)));
     throw new ConfigError(input.file, sortProblems(problems));
   }
-  problems.push(...crossCheck(result.data, input));
+  problems.push(...crossCheck(result.data, input), ...integrationProblems(result.data));
   if (problems.length > 0) throw new ConfigError(input.file, sortProblems(problems));
-  return result.data;
+  return placeServices(result.data);
 }
 
-function resolveEnvironment(input: StackFileInput, problems: ConfigProblem[]): EnvironmentName | undefined {
-  const declared = input.values.environment;
-  const candidate = declared ?? input.stack;
-  if ((ENVIRONMENTS as readonly unknown[]).includes(candidate)) return candidate as EnvironmentName;
-  problems.push({
-    path: "environment",
-    message:
-      declared === undefined
-        ? `stack "${input.stack}" is not named after an environment; set ${NAMESPACE}:environment to one of ${ENVIRONMENTS.join(", ")}`
-        : `must be one of ${ENVIRONMENTS.join(", ")}, not ${JSON.stringify(declared)}`,
-  });
-  return undefined;
+/**
+ * The defaults profile: `profile:` in the file, else the stack name when it is dev or prod. The
+ * environment name is always the stack name, so it must fit labels, object names and namespaces.
+ */
+function resolveProfile(input: StackFileInput, problems: ConfigProblem[]): ProfileName | undefined {
+  const allowed = PROFILES.join(", ");
+  const declared = input.values.profile;
+  if ("environment" in input.values) {
+    problems.push({
+      path: "environment",
+      message: `is not a stack file key: the environment name is the stack name ("${input.stack}"); pick the defaults with ${NAMESPACE}:profile: one of ${allowed}`,
+    });
+  }
+  if (!nameField().safeParse(input.stack).success) {
+    problems.push({
+      path: "profile",
+      message: `stack name "${input.stack}" is the environment name in labels, object names and namespaces, so it must be a lowercase name of letters, digits and '-' starting with a letter (at most 40 characters); rename the stack file`,
+    });
+  }
+  let profile: ProfileName | undefined;
+  if (declared === undefined) {
+    if ((PROFILES as readonly unknown[]).includes(input.stack)) profile = input.stack as ProfileName;
+    else {
+      problems.push({
+        path: "profile",
+        message: `is not set, and stack "${input.stack}" is not named after a profile; set ${NAMESPACE}:profile to one of ${allowed} (dev: dev-like defaults on Docker, prod: prod-like defaults on Kubernetes; target may be set either way)`,
+      });
+    }
+  } else if ((PROFILES as readonly unknown[]).includes(declared)) profile = declared as ProfileName;
+  else problems.push({ path: "profile", message: `must be one of ${allowed}, not ${JSON.stringify(declared)}` });
+  return problems.length === 0 ? profile : undefined;
 }
 
 function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
@@ -202,18 +225,27 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
     }
   }
   for (const [secret, at] of entrypointSecretUses(config)) useSecret(secret, at);
+  for (const [jobName, job] of Object.entries(config.jobs)) {
+    for (const [envName, secret] of Object.entries(job.secretEnv))
+      useSecret(secret, `jobs.${jobName}.secretEnv.${envName}`);
+  }
   const pitr = config.backup.pitr;
   useSecret(pitr.cipherPassSecret, "backup.pitr.cipherPassSecret");
   if (pitr.repository.type === "s3") {
     useSecret(pitr.repository.accessKeySecret, "backup.pitr.repository.accessKeySecret");
     useSecret(pitr.repository.secretKeySecret, "backup.pitr.repository.secretKeySecret");
   }
+  if (config.backup.volumes.length > 0) useSecret(config.backup.restic.passwordSecret, "backup.restic.passwordSecret");
   if (config.monitoring.enabled) {
     if (config.monitoring.grafana.enabled) {
       useSecret(config.monitoring.grafana.adminPasswordSecret, "monitoring.grafana.adminPasswordSecret");
     }
     for (const [name, receiver] of Object.entries(config.monitoring.alertmanager.receivers)) {
-      if (receiver.urlSecret) useSecret(receiver.urlSecret, `monitoring.alertmanager.receivers.${name}.urlSecret`);
+      for (const [key, value] of Object.entries(receiver)) {
+        if (key.endsWith("Secret") && typeof value === "string") {
+          useSecret(value, `monitoring.alertmanager.receivers.${name}.${key}`);
+        }
+      }
     }
   }
   if (config.monitoring.scrapeTimeout > config.monitoring.scrapeInterval) {
@@ -224,9 +256,12 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
   }
   problems.push(...alertProblems(config));
   problems.push(...attachedTextProblems(config, input.dir ?? process.cwd()));
+  problems.push(...redisVersionProblems(config), ...postgresImageProblems(config));
   problems.push(...logFileProblems(config));
   problems.push(...entrypointProblems(config));
   problems.push(...natsProblems(config));
+  problems.push(...jobProblems(config.jobs, config));
+  for (const [jobName, job] of Object.entries(config.jobs)) problems.push(...plainEnvProblems(`jobs.${jobName}`, job));
   config.backup.volumes.forEach(({ service, volume }, i) => {
     const svc = config.services[service];
     const at = `backup.volumes.${i}`;
@@ -315,16 +350,7 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
         `is ${svc.replicas}, below the ${config.environment} minimum of ${config.rules.minReplicas} for a stateless service`,
       );
     }
-    for (const envName of Object.keys(svc.env)) {
-      if (SECRET_LOOKING_ENV.test(envName)) {
-        add(
-          `${at}.env.${envName}`,
-          `looks like a credential; move it to secretEnv (${envName}: <secret name>) so it comes from a Pulumi secret`,
-        );
-      }
-    }
-    const overlap = Object.keys(svc.secretEnv).filter((k) => k in svc.env);
-    for (const k of overlap) add(`${at}.secretEnv.${k}`, "is also set in env; keep one");
+    problems.push(...plainEnvProblems(at, svc));
     const volumeNames = svc.volumes.map((v) => v.name);
     for (const dup of new Set(volumeNames.filter((n, i) => volumeNames.indexOf(n) !== i))) {
       add(`${at}.volumes`, `volume name "${dup}" is used twice`);
@@ -347,6 +373,26 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
 }
 
 /** Runbook text files named in the stack file must exist and be files (relative to the stack file). */
+/** Credential-looking names in plain `env`, and names set both there and in `secretEnv`. */
+function plainEnvProblems(
+  at: string,
+  spec: { env: Record<string, string>; secretEnv: Record<string, string> },
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const envName of Object.keys(spec.env)) {
+    if (SECRET_LOOKING_ENV.test(envName)) {
+      problems.push({
+        path: `${at}.env.${envName}`,
+        message: `looks like a credential; move it to secretEnv (${envName}: <secret name>) so it comes from a Pulumi secret`,
+      });
+    }
+  }
+  for (const k of Object.keys(spec.secretEnv).filter((k) => k in spec.env)) {
+    problems.push({ path: `${at}.secretEnv.${k}`, message: "is also set in env; keep one" });
+  }
+  return problems;
+}
+
 function attachedTextProblems(config: StackConfig, dir: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const attached: Array<[string, AttachedText | undefined]> = [

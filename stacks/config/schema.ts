@@ -8,18 +8,18 @@ import { z } from "zod";
 import { alertsConfigSchema, attachedTextSchema } from "../../components/alerts/config";
 import { backupConfigSchema } from "../../components/backup/config";
 import { entrypointsSchema } from "../../components/entrypoints/config";
+import { jobsConfigSchema } from "../../components/jobs/config";
 import { loggingConfigSchema } from "../../components/logging/config";
 import { monitoringConfigSchema } from "../../components/monitoring/config";
-import { cpu, duration, egress, envValue, name, pinnedImage, port, size } from "./fields";
+import { buildSchema, duration, egress, envValue, name, pinnedImage, port, resourcesSchema, size } from "./fields";
 
-export const ENVIRONMENTS = ["dev", "prod"] as const;
-export type EnvironmentName = (typeof ENVIRONMENTS)[number];
-
-const buildSchema = z.strictObject({
-  context: z.string().min(1),
-  dockerfile: z.string().min(1),
-  args: z.record(z.string(), z.string()).default({}),
-});
+/**
+ * Defaults profiles (stacks/config/defaults.ts): `dev` is dev-like (one replica, local builds,
+ * short retention), `prod` prod-like. Any stack name picks one with `profile:`; the stack name
+ * itself is the environment name in labels, object names and namespaces.
+ */
+export const PROFILES = ["dev", "prod"] as const;
+export type ProfileName = (typeof PROFILES)[number];
 
 const probeSchema = z
   .strictObject({
@@ -46,20 +46,7 @@ const probeSchema = z
   });
 export type ProbeConfig = z.output<typeof probeSchema>;
 
-const resourcesSchema = z
-  .strictObject({
-    requests: z.strictObject({ cpu: cpu(), memory: size() }),
-    limits: z.strictObject({ cpu: cpu(), memory: size() }),
-  })
-  .superRefine((r, ctx) => {
-    if (r.requests.cpu > r.limits.cpu) {
-      ctx.addIssue({ code: "custom", path: ["requests", "cpu"], message: "must not exceed limits.cpu" });
-    }
-    if (r.requests.memory > r.limits.memory) {
-      ctx.addIssue({ code: "custom", path: ["requests", "memory"], message: "must not exceed limits.memory" });
-    }
-  });
-export type ResourcesConfig = z.output<typeof resourcesSchema>;
+export type { ResourcesConfig } from "./fields";
 
 const portSchema = z.strictObject({
   name: name(),
@@ -120,6 +107,11 @@ const serviceSchema = z.strictObject({
     .optional(),
   /** Hand-written runbook text for this service, placed in the generated RUNBOOK.md. */
   runbook: attachedTextSchema.optional(),
+  /**
+   * An optional service: placed (with its monitoring, alerts, documents and network policies)
+   * only when `integrations.<name>.enabled` is true (stacks/config/integrations.ts).
+   */
+  integration: name().optional(),
 });
 export type ServiceConfig = z.output<typeof serviceSchema>;
 
@@ -257,7 +249,10 @@ const rulesSchema = z.strictObject({
 });
 
 export const stackConfigSchema = z.strictObject({
-  environment: z.enum(ENVIRONMENTS),
+  /** The stack name (set by the loader, not the file): labels, object names, namespaces. */
+  environment: name(),
+  /** Which defaults the stack file is merged over; defaults to the stack name for dev and prod. */
+  profile: z.enum(PROFILES),
   target: targetSchema,
   rules: rulesSchema,
   services: z.record(name(), serviceSchema),
@@ -273,6 +268,8 @@ export const stackConfigSchema = z.strictObject({
   backup: backupConfigSchema,
   /** TLS entry points: an nginx reverse proxy on Docker, an Ingress on Kubernetes. */
   entrypoints: entrypointsSchema,
+  /** The team's own scheduled jobs (components/jobs). */
+  jobs: jobsConfigSchema,
 });
 
 /** The validated stack file: quantities in base units (seconds, bytes, millicores). */

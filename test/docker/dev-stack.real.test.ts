@@ -33,7 +33,8 @@ import { checkCommand } from "../../components/opsdocs/runbook";
 import { DOCKER_JOB_SCHEDULER } from "../../stacks/environment";
 import { worstCaseLatencies } from "../../bench/alert-latency";
 import { planEnvironment } from "../../stacks/plan";
-import { docker, upload } from "../support/docker-sandbox";
+import { buildImage, docker } from "../support/docker";
+import { upload } from "../support/docker-sandbox";
 import { loadRepoStack, REPO_ROOT } from "../support/stack-files";
 
 const stack = `e2e${process.pid}`;
@@ -152,24 +153,7 @@ before(async () => {
   const images = new Map<string, ContainerSpec["image"]>();
   for (const spec of [...plan.workloads, ...plan.workloads.flatMap((w) => w.sidecars), ...plan.jobs])
     images.set(spec.image.ref, spec.image);
-  for (const image of images.values()) {
-    assert.ok(image.build, `${image.ref} is built from the repository in dev`);
-    const r = spawnSync(
-      "docker",
-      [
-        "build",
-        "-q",
-        "-t",
-        image.ref,
-        ...Object.entries(image.build.args ?? {}).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]),
-        "-f",
-        path.join(REPO_ROOT, image.build.dockerfile),
-        path.join(REPO_ROOT, image.build.context),
-      ],
-      { encoding: "utf8", env: { ...process.env, DOCKER_BUILDKIT: "0" }, maxBuffer: 64 * 1024 ** 2 },
-    );
-    assert.equal(r.status, 0, `docker build ${image.ref}: ${r.stderr}`);
-  }
+  for (const image of images.values()) buildImage(image);
   docker(["network", "create", ctx.networkName]);
   for (const w of orderByDependencies(plan.workloads)) {
     for (const dep of w.dependsOn) await waitHealthy(containerName(ctx, dep), 180);
@@ -268,13 +252,13 @@ test("a backup runs inside its container and its metrics reach Prometheus", asyn
   );
   const archive = spawnSync(
     "docker",
-    ["exec", containerName(ctx, "api-logs-archive"), "/opt/ops-baseline/bin/backup-volume"],
+    ["exec", containerName(ctx, "api-logs-archive"), "/opt/ops-baseline/bin/restic-backup"],
     { encoding: "utf8" },
   );
   assert.equal(archive.status, 0, archive.stderr);
   assert.match(
-    docker(["exec", containerName(ctx, "api-logs-archive"), "ls", "/backups"]),
-    /api-logs-\d{8}T\d{6}Z\.tar\.gz/,
+    docker(["exec", containerName(ctx, "api-logs-archive"), "/opt/ops-baseline/bin/restic-restore", "--list"]),
+    /1 snapshots/,
   );
   await poll("backup metrics in Prometheus", 60, async () => {
     const r = await promQuery('backup_last_attempt_success{backup="postgres"} == 1');

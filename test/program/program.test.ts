@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parse as parseYaml, stringify } from "yaml";
+import { MORE_RECEIVERS, NATIVE_RECEIVERS, NEW_SECRETS, prodWithReceivers } from "../support/receivers";
 import { runProgram, type RecordedResource } from "../support/program";
 import { readStackFileText } from "../support/stack-files";
 
@@ -108,6 +109,30 @@ for (const stack of ["dev", "prod"]) {
   });
 }
 
+for (const receivers of [NATIVE_RECEIVERS, MORE_RECEIVERS]) {
+  for (const stack of ["dev", "prod"]) {
+    test(`${stack} with ${receivers.paging.type} and ${receivers.ticket.type} receivers: keys reach resources only as secrets`, async () => {
+      const text = prodWithReceivers(receivers, NEW_SECRETS, stack);
+      const run = await runProgram(
+        stack,
+        stack === "prod" ? text.replace(/^\s*renderYamlToDirectory:.*\n/m, "") : text,
+      );
+      const leaks = run.resources.flatMap((r: RecordedResource) =>
+        plainSecretLeaks(r.inputs).map((p) => `${r.type} ${r.name}${p}`),
+      );
+      assert.deepEqual(leaks, []);
+      const all = JSON.stringify(run.resources.map((r) => r.inputs));
+      for (const secret of Object.values(receivers).flatMap((r) =>
+        Object.entries(r)
+          .filter(([k]) => k.endsWith("Secret"))
+          .map(([, v]) => v),
+      )) {
+        assert.ok(all.includes(`test-secret:secrets.${secret}`), `${secret} reaches Alertmanager (inside a secret)`);
+      }
+    });
+  }
+}
+
 const K8S = {
   deployment: "kubernetes:apps/v1:Deployment",
   statefulSet: "kubernetes:apps/v1:StatefulSet",
@@ -159,7 +184,7 @@ test("prod: probes, requests and limits, restricted security context on every co
     limits: { cpu: "1", memory: "512Mi" },
   });
   const dbPassword = api.env.find((e: any) => e.name === "DATABASE_PASSWORD");
-  assert.deepEqual(dbPassword.valueFrom, { secretKeyRef: { name: "api-env", key: "postgresPassword" } });
+  assert.deepEqual(dbPassword.valueFrom, { secretKeyRef: { name: "api-env", key: "postgresAppPassword" } });
 });
 
 test("prod: a PodDisruptionBudget for every multi-replica workload", async () => {
@@ -224,8 +249,14 @@ test("prod: Grafana gets its admin password from a secret and Alertmanager its r
   assert.deepEqual(admin.valueFrom, { secretKeyRef: { name: "grafana-env", key: "grafanaAdminPassword" } });
   assert.equal(grafana.env.find((e: any) => e.name === "GF_AUTH_ANONYMOUS_ENABLED").value, "false");
   const amSecret = run.one("kubernetes:core/v1:Secret", "alertmanager-secret-files").inputs as any;
-  const file = unwrap(amSecret.stringData)["etc_alertmanager_alertmanager.yml"];
-  assert.match(file, /url: test-secret:secrets\.pagingWebhookUrl/);
+  // Each receiver secret is a file of its own (url_file), so alertmanager.yml is a plain ConfigMap.
+  assert.equal(
+    unwrap(amSecret.stringData)["etc_alertmanager-secrets_pagingWebhookUrl"],
+    "test-secret:secrets.pagingWebhookUrl",
+  );
+  const amFiles = (run.one("kubernetes:core/v1:ConfigMap", "configmap-alertmanager-files").inputs as any).data;
+  assert.match(amFiles["etc_alertmanager_alertmanager.yml"], /url_file: \/etc\/alertmanager-secrets\/pagingWebhookUrl/);
+  assert.doesNotMatch(amFiles["etc_alertmanager_alertmanager.yml"], /test-secret:/);
   // Prometheus re-reads its configuration and rules (config-reloader sidecar), no restart;
   // Grafana and the blackbox exporter read theirs at start, so a checksum rolls them.
   const prom = (run.one(K8S.statefulSet, "statefulset-prometheus").inputs as any).spec.template;
@@ -247,8 +278,14 @@ test("prod: Grafana gets its admin password from a secret and Alertmanager its r
 
 test("prod: backups are CronJobs that never overlap, with deadlines and history limits", async () => {
   const run = await runProgram("prod");
-  const jobs = run.byType("kubernetes:batch/v1:CronJob").map((j) => j.inputs as any);
+  const cronJobs = run.byType("kubernetes:batch/v1:CronJob").map((j) => j.inputs as any);
+  const component = (j: any) => j.metadata.labels["app.kubernetes.io/component"];
+  // The Pushgateway clean-up is monitoring housekeeping, not a backup: no backup alert lists it.
+  const prune = cronJobs.find((j) => j.metadata.name === "backup-metrics-prune");
+  assert.equal(prune && component(prune), "monitoring");
+  const jobs = [prune, ...cronJobs.filter((j) => component(j) === "backup")];
   assert.deepEqual(jobs.map((j) => j.metadata.name).sort(), [
+    "backup-metrics-prune",
     "postgres-backup",
     "postgres-restore-drill",
     "redis-backup",
@@ -267,6 +304,27 @@ test("prod: backups are CronJobs that never overlap, with deadlines and history 
   const claim = run.one("kubernetes:core/v1:PersistentVolumeClaim", "persistentvolumeclaim-postgres-backup-backups")
     .inputs as any;
   assert.equal(claim.spec.resources.requests.storage, "100Gi");
+});
+
+test("prod: the stack's own jobs (C0Di3's weekly VACUUM ANALYZE, monthly REINDEX) are CronJobs that report", async () => {
+  const run = await runProgram("prod");
+  const jobs = run
+    .byType("kubernetes:batch/v1:CronJob")
+    .map((j) => j.inputs as any)
+    .filter((j) => j.metadata.labels["app.kubernetes.io/component"] === "job");
+  assert.deepEqual(
+    jobs.map((j) => [j.metadata.name, j.spec.schedule, j.spec.jobTemplate.spec.activeDeadlineSeconds]).sort(),
+    [
+      ["reindex", "0 4 1 * *", 7230],
+      ["vacuum-analyze", "0 3 * * 0", 3630],
+    ],
+  );
+  for (const j of jobs) {
+    assert.equal(j.spec.concurrencyPolicy, "Forbid");
+    const container = j.spec.jobTemplate.spec.template.spec.containers[0];
+    assert.equal(container.command[0], "/opt/ops-baseline/bin/run-job");
+    assert.ok(container.env.some((e: any) => e.name === "PGPASSWORD" && e.valueFrom?.secretKeyRef));
+  }
 });
 
 test("dev: backups run in scheduler containers on a backup volume; the API rotates its log files", async () => {
@@ -343,8 +401,8 @@ test("prod in render mode: rendered Secrets hold placeholders, never a secret va
     }
   }
   const am = unwrap((run.one("kubernetes:core/v1:Secret", "alertmanager-secret-files").inputs as any).stringData);
-  assert.match(
-    am["etc_alertmanager_alertmanager.yml"],
-    /url: <secret pagingWebhookUrl: set at deploy time, not rendered>/,
+  assert.equal(
+    am["etc_alertmanager-secrets_pagingWebhookUrl"],
+    "<secret pagingWebhookUrl: set at deploy time, not rendered>",
   );
 });

@@ -30,6 +30,8 @@ import {
 
 export interface KubernetesTargetArgs {
   environment: string;
+  /** The defaults profile; on the namespace as `ops-baseline/profile` for the policy pack. */
+  profile?: string;
   namespace: string;
   context?: string;
   storageClass?: string;
@@ -90,6 +92,7 @@ export class KubernetesTarget extends pulumi.ComponentResource {
           annotations: args.skipAwait ? SKIP_AWAIT : undefined,
           labels: {
             ...ctx.commonLabels,
+            ...(args.profile ? { "ops-baseline/profile": args.profile } : {}),
             // Pod Security Admission: the namespace only admits restricted pods.
             "pod-security.kubernetes.io/enforce": "restricted",
             "pod-security.kubernetes.io/enforce-version": "latest",
