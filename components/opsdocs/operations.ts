@@ -80,6 +80,9 @@ export function renderOperations(m: DocModel): string {
   ];
   const single = m.workloads.filter((w) => w.replicas === 1);
   const statefulSingles = m.workloads.filter((w) => w.role === "datastore");
+  const natsStores = Object.keys(c.dataStores)
+    .filter((n) => c.dataStores[n].engine === "nats")
+    .sort();
   const grafana = c.monitoring.enabled && c.monitoring.grafana.enabled;
   const logCap = c.logging.containerLogs.maxSize * c.logging.containerLogs.maxFiles;
   const containerCount = rows.reduce((t, r) => t + r.count, 0);
@@ -107,6 +110,8 @@ export function renderOperations(m: DocModel): string {
       `High availability for ${single.map((w) => code(w.name)).join(", ")}: one replica each, so restarting one is an outage of it.`,
     statefulSingles.length > 0 &&
       `Replication or automatic failover of data stores (${statefulSingles.map((w) => code(w.name)).join(", ")}): each is a single instance; recovery from loss is a restore from the last backup.`,
+    natsStores.length > 0 &&
+      `Backups of NATS JetStream's store (${natsStores.map(code).join(", ")}): none are made, so a lost volume loses its streams.`,
     c.target.kind === "docker" && "More than one host: the Docker target places everything on one engine.",
     "Multi-region or multi-cluster operation.",
     c.target.kind === "docker"

@@ -17,7 +17,8 @@ import { loadStackConfig } from "../../stacks/config/load";
 import { planEnvironment } from "../../stacks/plan";
 import { renderPromtoolTests } from "../alerts/promtool-tests";
 import { brokerStackInput, NATS_STORE } from "../../test/support/broker-stack";
-import { docker, DockerSandbox, poll, sampleOf } from "../../test/support/docker-sandbox";
+import { docker } from "../../test/support/docker";
+import { DockerSandbox, poll, sampleOf } from "../../test/support/docker-sandbox";
 import { REPO_ROOT } from "../../test/support/stack-files";
 import { pinnedTool, runOk } from "../../test/support/tools";
 

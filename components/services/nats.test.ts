@@ -5,6 +5,9 @@ import { ConfigError, loadStackConfig } from "../../stacks/config/load";
 import type { RawConfig } from "../../stacks/config/defaults";
 import { planEnvironment } from "../../stacks/plan";
 import { brokerStackInput, NATS_STORE } from "../../test/support/broker-stack";
+import { renderStackDocs } from "../opsdocs";
+import { readAttachments } from "../../tools/docs/stacks";
+import { REPO_ROOT } from "../../test/support/stack-files";
 import { renderNatsConfig } from "./nats";
 
 const store = (values: RawConfig) => (values.dataStores as Record<string, RawConfig>)[NATS_STORE];
@@ -108,4 +111,16 @@ test("bad NATS settings: one message per problem, naming the file and the key", 
       /Pulumi\.dev\.yaml: ops-baseline:dataStores\.bus\.jetstream\.maxFileStore: 2147483648 bytes does not fit in storage/,
     );
   }
+});
+
+test("the operations document says JetStream's store is not backed up", () => {
+  const config = loadStackConfig(brokerStackInput("dev"));
+  const docs = renderStackDocs({
+    stack: "dev",
+    stackFile: "Pulumi.dev.yaml",
+    plan: planEnvironment(config),
+    attachments: readAttachments(config, REPO_ROOT),
+    regenerate: "npm run docs",
+  });
+  assert.match(docs.get("OPERATIONS.md")!, /Backups of NATS JetStream's store \(`bus`\): none are made/);
 });

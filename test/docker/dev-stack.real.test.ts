@@ -11,8 +11,6 @@
 // target uses, but resource registration, diffs and ordering by the engine are not exercised.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
 import { fillSecretTemplate } from "../../components/targets/secrets";
@@ -36,6 +34,7 @@ import { DOCKER_JOB_SCHEDULER } from "../../stacks/environment";
 import { worstCaseLatencies } from "../../bench/alert-latency";
 import { planEnvironment } from "../../stacks/plan";
 import { buildImage, docker } from "../support/docker";
+import { upload } from "../support/docker-sandbox";
 import { loadRepoStack, REPO_ROOT } from "../support/stack-files";
 
 const stack = `e2e${process.pid}`;
@@ -47,26 +46,6 @@ const volumes = new Set<string>();
 
 function shellQuote(arg: string): string {
   return /^[A-Za-z0-9_./:=,@-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
-/** Copies files into a created container as one tar stream (directories are created as needed). */
-function upload(container: string, files: Array<{ path: string; content: string; mode: number }>) {
-  if (files.length === 0) return;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ops-baseline-upload-"));
-  try {
-    for (const f of files) {
-      const target = path.join(dir, f.path);
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.writeFileSync(target, f.content, { mode: f.mode });
-      fs.chmodSync(target, f.mode);
-    }
-    const tar = spawnSync("tar", ["-C", dir, "--owner=0", "--group=0", "-cf", "-", "."], {
-      maxBuffer: 256 * 1024 ** 2,
-    });
-    docker(["cp", "-", `${container}:/`], tar.stdout);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 function createContainer(name: string, run: ContainerRunSpec, extra: string[], entrypoint: string[] | undefined) {

@@ -17,12 +17,27 @@ import {
 } from "../../components/targets/docker/containers";
 import { fillSecretTemplate } from "../../components/targets/secrets";
 import type { ImageSpec, Workload } from "../../components/workloads/model";
+import { buildImage, docker } from "./docker";
 import { REPO_ROOT } from "./stack-files";
 
-export function docker(args: string[], input?: string | Buffer): string {
-  const r = spawnSync("docker", args, { encoding: "utf8", input, maxBuffer: 64 * 1024 ** 2 });
-  if (r.status !== 0) throw new Error(`docker ${args.slice(0, 3).join(" ")} ...: ${r.stderr.trim()}`);
-  return r.stdout.trim();
+/** Copies files into a container as one tar stream (directories are created as needed). */
+export function upload(container: string, files: Array<{ path: string; content: string; mode: number }>): void {
+  if (files.length === 0) return;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ops-baseline-upload-"));
+  try {
+    for (const f of files) {
+      const target = path.join(dir, f.path);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, f.content, { mode: f.mode });
+      fs.chmodSync(target, f.mode);
+    }
+    const tar = spawnSync("tar", ["-C", dir, "--owner=0", "--group=0", "-cf", "-", "."], {
+      maxBuffer: 256 * 1024 ** 2,
+    });
+    docker(["cp", "-", `${container}:/`], tar.stdout);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const quote = (arg: string) => (/^[A-Za-z0-9_./:=,@-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
@@ -48,22 +63,7 @@ export class DockerSandbox {
 
   /** Builds an image from the repository, as the Docker target does for a dev stack. */
   build(image: ImageSpec): void {
-    assert.ok(image.build, `${image.ref} is built from the repository`);
-    const r = spawnSync(
-      "docker",
-      [
-        "build",
-        "-q",
-        "-t",
-        image.ref,
-        ...Object.entries(image.build.args ?? {}).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]),
-        "-f",
-        path.join(REPO_ROOT, image.build.dockerfile),
-        path.join(REPO_ROOT, image.build.context),
-      ],
-      { encoding: "utf8", env: { ...process.env, DOCKER_BUILDKIT: "0" }, maxBuffer: 64 * 1024 ** 2 },
-    );
-    assert.equal(r.status, 0, `docker build ${image.ref}: ${r.stderr}`);
+    buildImage(image);
   }
 
   name(workload: string): string {
@@ -114,24 +114,8 @@ export class DockerSandbox {
     return name;
   }
 
-  /** Copies files into a container as one tar stream (directories are created as needed). */
   upload(container: string, files: Array<{ path: string; content: string; mode: number }>): void {
-    if (files.length === 0) return;
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ops-baseline-upload-"));
-    try {
-      for (const f of files) {
-        const target = path.join(dir, f.path);
-        fs.mkdirSync(path.dirname(target), { recursive: true });
-        fs.writeFileSync(target, f.content, { mode: f.mode });
-        fs.chmodSync(target, f.mode);
-      }
-      const tar = spawnSync("tar", ["-C", dir, "--owner=0", "--group=0", "-cf", "-", "."], {
-        maxBuffer: 256 * 1024 ** 2,
-      });
-      docker(["cp", "-", `${container}:/`], tar.stdout);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    upload(container, files);
   }
 
   async waitHealthy(container: string, seconds: number): Promise<void> {
