@@ -102,6 +102,25 @@ export function sloSignalProblems(slo: SloConfig, signals: ResolvedSignals): Arr
 
 const sli = (window: string) => `slo:sli_error:ratio_rate${window}`;
 
+/**
+ * A bucket bound as Prometheus 3 stores it in the `le` label: classic-histogram `le` values are
+ * normalised on ingestion to Go's shortest float form with a ".0" for whole numbers ("1" is
+ * stored as "1.0", 1e-05 keeps its exponent), so a selector must use that form to match anything.
+ */
+export function promLe(bound: number): string {
+  if (!Number.isFinite(bound)) return bound > 0 ? "+Inf" : "-Inf";
+  const exp = bound === 0 ? 0 : Math.floor(Math.log10(Math.abs(bound)));
+  let text: string;
+  if (exp < -4 || exp >= 21) {
+    const [mantissa, e] = bound.toExponential().split("e");
+    const sign = e.startsWith("-") ? "-" : "+";
+    text = `${mantissa}e${sign}${e.replace(/^[-+]/, "").padStart(2, "0")}`;
+  } else {
+    text = String(bound);
+  }
+  return /[.e]/.test(text) ? text : `${text}.0`;
+}
+
 function sliExpr(t: SloTarget, window: string): string {
   if (t.kind === "availability") {
     const r = t.requests!;
@@ -110,7 +129,7 @@ function sliExpr(t: SloTarget, window: string): string {
   }
   const l = t.latency!;
   const sel = `job="${t.job}"${pathMatcher(l.path)}`;
-  return `1 - (sum by (job) (rate(${l.metric}_bucket{${sel},le="${t.threshold}"}[${window}])) / sum by (job) (rate(${l.metric}_count{${sel}}[${window}])))`;
+  return `1 - (sum by (job) (rate(${l.metric}_bucket{${sel},le="${promLe(t.threshold!)}"}[${window}])) / sum by (job) (rate(${l.metric}_count{${sel}}[${window}])))`;
 }
 
 export function burnExpr(t: SloTarget, pairs: ReadonlyArray<readonly [number, string, string]>): string {
@@ -195,7 +214,7 @@ export function sloSeries(t: SloTarget, fraction: number, withProbes = false): I
   const of = (path: string, le?: string) =>
     seriesLabels(t.job, l.labels, { ...(l.path ? { [l.path.label]: path } : {}), ...(le ? { le } : {}) });
   return [
-    ...[...l.buckets.map(String), "+Inf"].map((le) => {
+    ...[...l.buckets.map(promLe), "+Inf"].map((le) => {
       const bound = le === "+Inf" ? Infinity : Number(le);
       const count = bound >= slowBucket ? perMinute : bound >= threshold ? fast : 0;
       return { series: `${l.metric}_bucket${of("/api/work", le)}`, values: counter(count) };
@@ -204,7 +223,7 @@ export function sloSeries(t: SloTarget, fraction: number, withProbes = false): I
     // Slow probes: every one past the threshold, in the buckets and the count.
     ...(withProbes && l.path
       ? l.path.exclude.flatMap((p) => [
-          ...[...l.buckets.map(String), "+Inf"].map((le) => ({
+          ...[...l.buckets.map(promLe), "+Inf"].map((le) => ({
             series: `${l.metric}_bucket${of(p, le)}`,
             values: counter(le === "+Inf" ? perMinute : 0),
           })),
