@@ -55,6 +55,8 @@ test("serves health, its metric names and WebSocket upgrades; values move and ca
       "1",
       "--health",
       "/health",
+      "--webhook",
+      "/webhook",
       "--counter",
       "webhook_errors_total=2",
       "--counter",
@@ -74,6 +76,8 @@ test("serves health, its metric names and WebSocket upgrades; values move and ca
     const base = `http://127.0.0.1:${port.port}`;
     assert.equal((await fetch(`${base}/health`)).status, 200);
     assert.equal((await fetch(`${base}/ready`)).status, 404, "only the declared health paths answer");
+    assert.equal((await fetch(`${base}/webhook`)).status, 405, "a webhook path is POST only (RAVE: 405)");
+    assert.equal((await fetch(`${base}/webhook`, { method: "POST", body: "{}" })).status, 200);
     standin.tick();
     standin.tick();
     let metrics = await (await fetch(`${base}/metrics`)).text();
@@ -83,6 +87,7 @@ test("serves health, its metric names and WebSocket upgrades; values move and ca
     assert.match(metrics, /^rtap_buffer_utilization_ratio 0.3$/m);
     assert.match(metrics, /^rtap_pipeline_latency_seconds_bucket\{le="0.1"\} 2$/m);
     assert.match(metrics, /^process_resident_memory_bytes \d+$/m);
+    assert.match(metrics, /^standin_webhook_requests_total\{path="\/webhook"\} 1$/m);
     const set = await fetch(`${base}/standin/set?metric=rtap_pipeline_latency_seconds&value=0.15`, { method: "POST" });
     assert.equal(set.status, 200);
     assert.equal((await fetch(`${base}/standin/set?metric=nope&value=1`, { method: "POST" })).status, 404);

@@ -33,6 +33,8 @@ export interface StandinOptions {
   /** Plain TCP ports that accept connections and hold them (ZMQ, NATS clients, ...). */
   tcp: number[];
   health: string[];
+  /** Paths that accept POSTs (a webhook receiver, an alert sink): 200 and counted, 405 for GET. */
+  webhooks: string[];
   metrics: MetricSpec[];
   /** A line per second is appended here (to exercise log rotation of files the system writes). */
   logFile?: string;
@@ -80,7 +82,7 @@ function metricSpec(flag: string, kind: MetricSpec["kind"], raw: string): Metric
 }
 
 export function parseArgs(argv: string[]): StandinOptions {
-  const options: StandinOptions = { http: [], tcp: [], health: [], metrics: [], name: "standin" };
+  const options: StandinOptions = { http: [], tcp: [], health: [], webhooks: [], metrics: [], name: "standin" };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
@@ -97,6 +99,10 @@ export function parseArgs(argv: string[]): StandinOptions {
         if (!value.startsWith("/")) throw new Error(`${flag} ${value}: must start with /`);
         options.health.push(value);
         break;
+      case "--webhook":
+        if (!value.startsWith("/")) throw new Error(`${flag} ${value}: must start with /`);
+        options.webhooks.push(value);
+        break;
       case "--counter":
       case "--gauge":
       case "--histogram":
@@ -110,7 +116,7 @@ export function parseArgs(argv: string[]): StandinOptions {
         break;
       default:
         throw new Error(
-          `unknown argument ${flag}; expected --http, --tcp, --health, --counter, --gauge, --histogram, --log-file, --name`,
+          `unknown argument ${flag}; expected --http, --tcp, --health, --webhook, --counter, --gauge, --histogram, --log-file, --name`,
         );
     }
   }
@@ -146,6 +152,8 @@ export class Standin {
   private readonly counters = new Map<string, Counter>();
   private readonly histograms = new Map<string, Histogram>();
   private readonly series = new Map<string, Series>();
+  /** POSTs received on the webhook paths, by path. */
+  private readonly received = new Counter("standin_webhook_requests_total", "POSTs received on a webhook path");
   private readonly servers: Array<http.Server | net.Server> = [];
   private readonly sockets = new Set<net.Socket>();
   private ticker?: NodeJS.Timeout;
@@ -209,6 +217,7 @@ export class Standin {
       ...[...this.counters.values()].map((c) => c.render()),
       ...this.gaugesText(),
       ...[...this.histograms.values()].map((h) => h.render()),
+      ...(this.options.webhooks.length > 0 ? [this.received.render()] : []),
     ];
     const processMetrics = [
       "# HELP process_resident_memory_bytes Resident memory size in bytes.",
@@ -232,6 +241,15 @@ export class Standin {
     }
     if (req.method === "GET" && url.pathname === "/metrics") {
       return send(200, this.metricsText(), "text/plain; version=0.0.4");
+    }
+    if (this.options.webhooks.includes(url.pathname)) {
+      if (req.method !== "POST") return send(405, JSON.stringify({ error: "POST only" }));
+      req.resume();
+      req.on("end", () => {
+        this.received.inc({ path: url.pathname });
+        send(200, JSON.stringify({ received: true }));
+      });
+      return;
     }
     if (req.method === "POST" && url.pathname === "/standin/set") {
       const name = url.searchParams.get("metric") ?? "";

@@ -1,0 +1,110 @@
+// The five runbook systems of examples/, each rendered by the real program under Pulumi mocks on
+// both targets: every service placed with its ports and health checks, no secret in plain text,
+// the stand-in's arguments agreeing with the stack file, and every runbook threshold the stack file
+// expresses present in the rendered rules (test/examples/runbook-thresholds.ts).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parse as parseYaml } from "yaml";
+import { planEnvironment } from "../../stacks/plan";
+import { EXAMPLE_SYSTEMS, exampleStacks, exampleText, loadExample } from "../support/examples";
+import { runProgram } from "../support/program";
+import { RUNBOOK_THRESHOLDS } from "./runbook-thresholds";
+
+const examples = exampleStacks();
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+function plainSecretLeaks(value: unknown, at = ""): string[] {
+  if (typeof value === "string") return value.includes("test-secret:") ? [at] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => plainSecretLeaks(v, `${at}[${i}]`));
+  if (value && typeof value === "object") {
+    if (SECRET_SIG in value) return [];
+    return Object.entries(value).flatMap(([k, v]) => plainSecretLeaks(v, `${at}.${k}`));
+  }
+  return [];
+}
+
+test("every runbook system ships a Docker and a Kubernetes stack file", () => {
+  for (const system of EXAMPLE_SYSTEMS) {
+    const kinds = examples.filter((e) => e.system === system).map((e) => loadExample(e).target.kind);
+    assert.deepEqual([...kinds].sort(), ["docker", "kubernetes"], `examples/${system}`);
+  }
+  assert.deepEqual([...new Set(examples.map((e) => e.system))].sort(), [...EXAMPLE_SYSTEMS]);
+});
+
+for (const example of examples) {
+  test(`${example.id}: the program places every service with its ports and health checks, no secret in plain text`, async () => {
+    const config = loadExample(example);
+    const run = await runProgram(example.stack, exampleText(example), example.target.relFile);
+    assert.deepEqual(plainSecretLeaks(run.resources.map((r) => r.inputs)), []);
+    for (const [name, service] of Object.entries(config.services)) {
+      if (config.target.kind === "docker") {
+        const c = run.one("docker:index/container:Container", name).inputs as any;
+        const published = (c.ports ?? []).map((p: any) => `${p.ip}:${p.external}->${p.internal}`).sort();
+        const declared = service.ports
+          .filter((p) => p.hostPort !== undefined)
+          .map((p) => `127.0.0.1:${p.hostPort}->${p.port}`)
+          .sort();
+        assert.deepEqual(published, declared, `${name} ports`);
+        assert.ok(c.healthcheck?.tests?.length > 0, `${name} has a healthcheck`);
+      } else {
+        const d = run.one("kubernetes:apps/v1:Deployment", `deployment-${name}`).inputs as any;
+        const container = d.spec.template.spec.containers[0];
+        assert.deepEqual(
+          container.ports.map((p: any) => p.containerPort).sort(),
+          service.ports.map((p) => p.port).sort(),
+          `${name} container ports`,
+        );
+        assert.ok(container.livenessProbe && container.readinessProbe, `${name} probes`);
+        const svc = run.byType("kubernetes:core/v1:Service").find((s) => (s.inputs as any).metadata.name === name);
+        assert.ok(svc, `a Service for ${name}`);
+      }
+    }
+  });
+
+  test(`${example.id}: the stand-in serves the ports, health paths and metrics the stack file declares`, () => {
+    const config = loadExample(example);
+    for (const [name, service] of Object.entries(config.services)) {
+      if (!service.image.includes("/standin:")) continue;
+      const args = service.args ?? [];
+      const values = (flag: string) => args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
+      const listening = [...values("--http"), ...values("--tcp")].map(Number).sort();
+      assert.deepEqual(listening, service.ports.map((p) => p.port).sort(), `${name}: stand-in ports`);
+      const http = values("--http").map(Number);
+      const portOf = (portName: string | undefined) =>
+        service.ports.find((p) => p.name === portName)?.port ?? service.ports[0]?.port;
+      if (service.metrics) assert.ok(http.includes(portOf(service.metrics.port)!), `${name}: metrics on an HTTP port`);
+      for (const probe of [service.health.liveness, service.health.readiness, service.health.startup]) {
+        if (probe?.http) assert.ok(values("--health").includes(probe.http), `${name}: stand-in answers ${probe.http}`);
+      }
+    }
+  });
+}
+
+function renderedRules(example: (typeof examples)[number]) {
+  const plan = planEnvironment(loadExample(example));
+  return plan.monitoring!.ruleFiles.flatMap((f) =>
+    (parseYaml(f.content) as { groups: Array<{ rules: any[] }> }).groups.flatMap((g) => g.rules.filter((r) => r.alert)),
+  );
+}
+
+for (const t of RUNBOOK_THRESHOLDS) {
+  test(`${t.system}: ${t.alert} follows the runbook (${t.source})`, () => {
+    const stacks = examples.filter((e) => e.system === t.system);
+    assert.ok(stacks.length >= 2, `examples/${t.system} has its stack files`);
+    for (const example of stacks) {
+      const rules = renderedRules(example).filter((r) => r.alert === t.alert);
+      assert.ok(rules.length > 0, `${example.id}: ${t.alert} is rendered`);
+      for (const rule of rules) {
+        if (t.threshold !== undefined) {
+          assert.match(
+            rule.expr,
+            new RegExp(`[<>] ${String(t.threshold).replace(".", "\\.")}( |\\)|$)`),
+            `${example.id}: ${rule.expr}`,
+          );
+        }
+        if (t.for !== undefined) assert.equal(rule.for, t.for, `${example.id}: for`);
+        if (t.severity !== undefined) assert.equal(rule.labels.severity, t.severity, `${example.id}: severity`);
+      }
+    }
+  });
+}
