@@ -47,7 +47,13 @@ for (const example of examples) {
         assert.deepEqual(published, declared, `${name} ports`);
         assert.ok(c.healthcheck?.tests?.length > 0, `${name} has a healthcheck`);
       } else {
-        const d = run.one("kubernetes:apps/v1:Deployment", `deployment-${name}`).inputs as any;
+        // A service with a persistent volume (RTT's WAL, NATS' JetStream) is a StatefulSet.
+        const controllers = [
+          ...run.byType("kubernetes:apps/v1:Deployment").filter((r) => r.name === `deployment-${name}`),
+          ...run.byType("kubernetes:apps/v1:StatefulSet").filter((r) => r.name === `statefulset-${name}`),
+        ];
+        assert.equal(controllers.length, 1, `one Deployment or StatefulSet for ${name}`);
+        const d = controllers[0].inputs as any;
         const container = d.spec.template.spec.containers[0];
         assert.deepEqual(
           container.ports.map((p: any) => p.containerPort).sort(),
@@ -92,7 +98,15 @@ for (const t of RUNBOOK_THRESHOLDS) {
     const stacks = examples.filter((e) => e.system === t.system);
     assert.ok(stacks.length >= 2, `examples/${t.system} has its stack files`);
     for (const example of stacks) {
-      const rules = renderedRules(example).filter((r) => r.alert === t.alert);
+      const rules = renderedRules(example).filter(
+        (r) => r.alert === t.alert && (t.select === undefined || r.expr.includes(t.select)),
+      );
+      if (t.rendered !== undefined) {
+        const text = planEnvironment(loadExample(example))
+          .monitoring!.ruleFiles.map((f) => f.content)
+          .join("\n");
+        assert.ok(text.includes(t.rendered), `${example.id}: the rules contain ${t.rendered}`);
+      }
       assert.ok(rules.length > 0, `${example.id}: ${t.alert} is rendered`);
       for (const rule of rules) {
         if (t.threshold !== undefined) {

@@ -17,7 +17,7 @@ export interface ExampleStack {
 }
 
 /** The five runbook systems; each must have a Docker and a Kubernetes stack file. */
-export const EXAMPLE_SYSTEMS = ["rtap"] as const;
+export const EXAMPLE_SYSTEMS = ["c0di3", "rave", "rtap", "rtt", "t-ops-01"] as const;
 
 export function exampleStacks(root: string = REPO_ROOT): ExampleStack[] {
   return allDocsTargets(root)
