@@ -7,22 +7,10 @@ import { test } from "node:test";
 import { parse as parseYaml } from "yaml";
 import { planEnvironment } from "../../stacks/plan";
 import { EXAMPLE_SYSTEMS, exampleStacks, exampleText, loadExample } from "../support/examples";
-import { runProgram } from "../support/program";
+import { plainSecretLeaks, runProgram } from "../support/program";
 import { RUNBOOK_THRESHOLDS } from "./runbook-thresholds";
 
 const examples = exampleStacks();
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-
-function plainSecretLeaks(value: unknown, at = ""): string[] {
-  if (typeof value === "string") return value.includes("test-secret:") ? [at] : [];
-  if (Array.isArray(value)) return value.flatMap((v, i) => plainSecretLeaks(v, `${at}[${i}]`));
-  if (value && typeof value === "object") {
-    if (SECRET_SIG in value) return [];
-    return Object.entries(value).flatMap(([k, v]) => plainSecretLeaks(v, `${at}.${k}`));
-  }
-  return [];
-}
-
 test("every runbook system ships a Docker and a Kubernetes stack file", () => {
   for (const system of EXAMPLE_SYSTEMS) {
     const kinds = examples.filter((e) => e.system === system).map((e) => loadExample(e).target.kind);
@@ -85,6 +73,16 @@ for (const example of examples) {
     }
   });
 }
+
+test("a bad example stack file fails before anything is registered, naming its file and key", async () => {
+  const example = examples.find((e) => e.id === "rtap/dev")!;
+  const text = exampleText(example).replace("    rtap-main:\n", "    rtap-main:\n      portz: []\n");
+  assert.notEqual(text, exampleText(example));
+  await assert.rejects(
+    runProgram(example.stack, text, example.target.relFile),
+    /examples\/rtap\/Pulumi\.dev\.yaml: ops-baseline:services\.rtap-main\.portz: unknown key/,
+  );
+});
 
 function renderedRules(example: (typeof examples)[number]) {
   const plan = planEnvironment(loadExample(example));
