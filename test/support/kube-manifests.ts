@@ -31,8 +31,9 @@ const ORDER = [
   "PodDisruptionBudget",
 ];
 
-export async function stackManifests(stack: string): Promise<ApiObject[]> {
-  const run = await runProgram(stack);
+/** `configText` and `stackFile`: another stack file than the repository's (an example system's). */
+export async function stackManifests(stack: string, configText?: string, stackFile?: string): Promise<ApiObject[]> {
+  const run = await runProgram(stack, configText, stackFile);
   const objects = run.resources
     .filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:yaml"))
     .map((r) => unwrapSecrets(r.inputs) as ApiObject);
