@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { REPO_ROOT } from "../test/support/stack-files";
+import { REPO_ROOT, STACKS } from "../test/support/stack-files";
 import { runProgram } from "../test/support/program";
 import {
   cappedLogs,
@@ -127,7 +127,23 @@ test("production: replicas, PDB, non-root, default deny", () => {
   assert.match(kubernetesProduction([good, pdb]).join(), /no default-deny NetworkPolicy/);
 });
 
-for (const stack of ["dev", "prod"]) {
+test("production: a dev-profile namespace exempts one replica, nothing else", () => {
+  const devNamespace: Resource = {
+    type: "kubernetes:core/v1:Namespace",
+    name: "ops-baseline-lab",
+    props: { metadata: { labels: { "ops-baseline/profile": "dev" } } },
+  };
+  const prodNamespace: Resource = {
+    ...devNamespace,
+    props: { metadata: { labels: { "ops-baseline/profile": "prod" } } },
+  };
+  const single = deployment({}, { replicas: 1 });
+  assert.deepEqual(kubernetesProduction([devNamespace, single, denyAll]), []);
+  assert.match(kubernetesProduction([prodNamespace, single, denyAll]).join(), /at least 2 replicas, has 1/);
+  assert.match(kubernetesProduction([devNamespace, single]).join(), /no default-deny NetworkPolicy/);
+});
+
+for (const stack of STACKS) {
   test(`${stack}: the stack's own resources pass every policy`, async () => {
     const run = await runProgram(stack);
     const resources = run.resources.map((r) => ({

@@ -110,6 +110,10 @@ export function kubernetesProduction(resources: Resource[]): string[] {
   const workloads = resources.filter((r) => WORKLOAD_KINDS.has(r.type));
   if (workloads.length === 0) return problems;
   const pdbs = resources.filter((r) => r.type === "kubernetes:policy/v1:PodDisruptionBudget");
+  // A dev-profile stack on Kubernetes (its namespace says so) runs one replica by design.
+  const devProfile = resources.some(
+    (r) => r.type === "kubernetes:core/v1:Namespace" && labelsOf(r)["ops-baseline/profile"] === "dev",
+  );
   for (const w of workloads) {
     const pod = w.props.spec?.template?.spec ?? {};
     if (pod.securityContext?.runAsNonRoot !== true) problems.push(`${w.name}: pods must set runAsNonRoot`);
@@ -117,7 +121,7 @@ export function kubernetesProduction(resources: Resource[]): string[] {
     const stateless =
       w.type === "kubernetes:apps/v1:Deployment" && labelsOf(w)["app.kubernetes.io/component"] === "service";
     const replicas = w.props.spec?.replicas ?? 1;
-    if (stateless && replicas < 2)
+    if (stateless && replicas < 2 && !devProfile)
       problems.push(`${w.name}: a stateless workload needs at least 2 replicas, has ${replicas}`);
     if (replicas >= 2) {
       const selector = JSON.stringify(w.props.spec?.selector?.matchLabels ?? {});
@@ -155,7 +159,7 @@ export const STACK_POLICIES = {
   "data-stores-have-backups": { description: "Every data store has a scheduled backup.", check: dataStoresHaveBackups },
   "kubernetes-production": {
     description:
-      "Kubernetes workloads run non-root, stateless ones with two replicas and a PDB, behind a default-deny NetworkPolicy.",
+      "Kubernetes workloads run non-root, stateless ones with two replicas (not in a dev-profile stack) and a PDB, behind a default-deny NetworkPolicy.",
     check: kubernetesProduction,
   },
 } as const;

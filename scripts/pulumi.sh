@@ -8,8 +8,10 @@
 #   otherwise the stack's documented default (README, "Secrets"): the dev passphrase, or for
 #   prod the example passphrase that only opens the placeholder secrets shipped in the repo;
 # - the program is compiled first (npm run build), so the engine loads plain JavaScript.
+# - any stack name: `ops-baseline:profile` (dev or prod; defaults to the stack name for dev and
+#   prod) picks the defaults, `ops-baseline:target.kind` the target (scripts/stack-facts.mjs).
 # - destroy never passes --yes: the engine shows what it would delete and asks (add --yes
-#   yourself to skip the question). A stack other than dev is refused unless the command says
+#   yourself to skip the question). A stack whose profile is not dev is refused unless the command says
 #   --confirm-destroy=<stack>; claims and the namespace of a Kubernetes stack are also protected
 #   in the state (target.protectData), so even a confirmed destroy leaves the data alone.
 # - in CI (CI set) there is no default passphrase for a stack other than dev: a missing secret
@@ -28,6 +30,7 @@ shift 2
 # mean the same.
 [ "${1:-}" = "--" ] && shift
 [ -f "Pulumi.$stack.yaml" ] || { echo "no stack file Pulumi.$stack.yaml; stacks here: $(ls Pulumi.*.yaml | sed -E 's/Pulumi\.(.*)\.yaml/\1/' | grep -v '^Pulumi' | tr '\n' ' ')" >&2; exit 2; }
+read -r profile target_kind <<<"$(node scripts/stack-facts.mjs "Pulumi.$stack.yaml")"
 
 if [ "$command" = destroy ]; then
   confirmed=0
@@ -36,8 +39,8 @@ if [ "$command" = destroy ]; then
     if [ "$arg" = "--confirm-destroy=$stack" ]; then confirmed=1; else rest+=("$arg"); fi
   done
   set -- "${rest[@]+"${rest[@]}"}"
-  if [ "$stack" != dev ] && [ "$confirmed" != 1 ]; then
-    echo "refusing to destroy stack $stack: it holds data. Add --confirm-destroy=$stack if you mean it (protected namespace and claims stay; see README, \"Destroy\")" >&2
+  if [ "$profile" != dev ] && [ "$confirmed" != 1 ]; then
+    echo "refusing to destroy stack $stack (profile $profile): it holds data. Add --confirm-destroy=$stack if you mean it (protected namespace and claims stay; see README, \"Destroy\")" >&2
     exit 3
   fi
 fi
@@ -81,7 +84,7 @@ export PATH="$bin_dir:$PATH"
 # toolchain could not provide them (toolchain/README.md says why, and how to add them).
 # A Docker stack needs the Docker provider, a Kubernetes stack the Kubernetes provider.
 provider=docker
-grep -q 'kind: kubernetes' "Pulumi.$stack.yaml" 2>/dev/null && provider=kubernetes
+[ "$target_kind" = kubernetes ] && provider=kubernetes
 if [ "$command" != run ] && ! bash toolchain/install.sh --check --require "$provider" 2>/dev/null; then
   bash toolchain/install.sh --check 2>&1 | grep 'missing:' >&2 || true
   echo "the Pulumi engine here lacks the plugins above, which '$command' of $stack needs; see toolchain/README.md" >&2
@@ -100,7 +103,7 @@ fi
 [ "${OPS_BASELINE_SKIP_BUILD:-}" = 1 ] || npm run -s build
 pulumi stack select "$stack" --create --non-interactive >/dev/null
 
-if [ "$command" = up ] && ! grep -q 'kind: kubernetes' "Pulumi.$stack.yaml" 2>/dev/null; then
+if [ "$command" = up ] && [ "$target_kind" != kubernetes ]; then
   bash scripts/docker-engine.sh
   bash images/base/build.sh
 fi

@@ -55,6 +55,7 @@ fi
 
 [[ "$skip" == *" observability "* || "$skip" == *" toolchain "* ]] || { step "Prometheus, Alertmanager, node_exporter, Loki, Promtail (toolchain/observability.sh)"; bash toolchain/observability.sh; }
 [[ "$skip" == *" versitygw "* || "$skip" == *" toolchain "* ]] || { step "versitygw S3 server (toolchain/versitygw.sh)"; bash toolchain/versitygw.sh; }
+[[ "$skip" == *" nats-exporter "* || "$skip" == *" toolchain "* ]] || { step "NATS exporter for the dev image (toolchain/nats-exporter.sh)"; bash toolchain/nats-exporter.sh; }
 [[ "$skip" == *" kube "* || "$skip" == *" toolchain "* ]] || { step "kube-apiserver, etcd, cyclonus (toolchain/kube/install.sh)"; bash toolchain/kube/install.sh; }
 
 if [[ "$skip" != *" docker "* ]]; then

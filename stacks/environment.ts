@@ -50,6 +50,7 @@ export class Environment extends pulumi.ComponentResource {
         "kubernetes",
         {
           environment: config.environment,
+          profile: config.profile,
           namespace: config.target.namespace,
           context: config.target.context,
           storageClass: config.target.storageClass,
@@ -71,6 +72,7 @@ export class Environment extends pulumi.ComponentResource {
           workloads: plan.workloads,
           jobs: plan.jobs,
           extraObjects: plan.kubernetesObjects,
+          ingress: plan.ingress,
           secrets,
         },
         { parent: this },

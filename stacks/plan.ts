@@ -3,6 +3,7 @@
 import type { AlertContext } from "../components/alerts/catalogue";
 import type { RuleFile } from "../components/alerts/rules";
 import { backedUpStores, backupConcern } from "../components/backup/concern";
+import { entrypointWorkloads, ingressObjects, type IngressOutput } from "../components/entrypoints/concern";
 import { applyPitr } from "../components/backup/pgbackrest";
 import { logStoreConcern } from "../components/logging/loki";
 import { applyLogging } from "../components/logging/logrotate";
@@ -18,19 +19,26 @@ export interface EnvironmentPlan extends ConcernOutput {
   monitoring?: { prometheusConfig: string; alertmanagerConfig: string; ruleFiles: RuleFile[]; context: AlertContext };
   /** Objects the Kubernetes target registers as they are (the log collector's DaemonSet). */
   kubernetesObjects: K8sObject[];
+  /** Entry points on Kubernetes: Ingresses, their NetworkPolicies and TLS Secrets. */
+  ingress: IngressOutput;
 }
 
 export function planEnvironment(config: StackConfig): EnvironmentPlan {
   const services = applyPitr(config, applyLogging(config, serviceWorkloads(config)), backedUpStores(config));
+  const entrypoints = { workloads: entrypointWorkloads(config), jobs: [] };
+  const ingress = ingressObjects(config);
   const backup = backupConcern(config);
   const logs = logStoreConcern(config);
   const kubernetesObjects = logs.kubernetesObjects;
-  if (!config.monitoring.enabled) return { config, ...mergeConcerns(services, backup, logs), kubernetesObjects };
-  const monitoring = monitoringConcern(config, [...services.workloads, ...logs.workloads]);
+  if (!config.monitoring.enabled) {
+    return { config, ...mergeConcerns(services, entrypoints, backup, logs), kubernetesObjects, ingress };
+  }
+  const monitoring = monitoringConcern(config, [...services.workloads, ...entrypoints.workloads, ...logs.workloads]);
   return {
     config,
-    ...mergeConcerns(services, backup, logs, monitoring),
+    ...mergeConcerns(services, entrypoints, backup, logs, monitoring),
     kubernetesObjects,
+    ingress,
     monitoring: {
       prometheusConfig: monitoring.prometheusConfig,
       alertmanagerConfig: monitoring.alertmanagerConfig,

@@ -50,7 +50,8 @@ test("every alert's runbook_url points at its own section of the stack's generat
 
 test("the generated promtool suite covers every alert of the catalogue and every SLO alert", () => {
   const config = loadRepoStack("prod");
-  const covered = coveredAlertNames(config.alerts, planContext("prod"));
+  // The NATS alerts exist only in a stack with a NATS store; prod has none, so one is named here.
+  const covered = coveredAlertNames(config.alerts, { ...planContext("prod"), natsStores: ["bus"] });
   for (const a of ALERT_CATALOGUE) assert.ok(covered.includes(a.name), `${a.name} is tested`);
   assert.ok(covered.includes("SloErrorBudgetBurnFast") && covered.includes("SloErrorBudgetBurnSlow"));
 });

@@ -9,6 +9,7 @@
 //   RAVE (002):  target down critical after 2 min, memory above 85 % for 5 min, webhook errors
 //                above 10 in 5 min, TLS certificate expiry, p99 under 200 ms, 99.9 % availability.
 import type { Severity } from "./config";
+import { natsAlertDefinitions } from "./nats";
 
 export interface InputSeries {
   series: string;
@@ -41,6 +42,8 @@ export interface AlertContext {
    * Kubernetes with cluster monitoring (the Kubernetes alerts exist only then).
    */
   kubernetesNamespace?: string;
+  /** NATS data stores watched by an exporter (the NATS alerts exist only then). */
+  natsStores?: string[];
 }
 
 /** `{backup=~"a|b"}`: only configured backups page; a removed one's leftover series does not. */
@@ -1064,6 +1067,7 @@ export const ALERT_CATALOGUE: AlertDefinition[] = [
     runbook: "watchdog",
     test: () => ({ firing: [], silent: undefined, steadyMinutes: 0, labels: {} }),
   },
+  ...natsAlertDefinitions(),
 ];
 
 export function catalogueNames(): string[] {

@@ -67,9 +67,13 @@ function container(
 
 /** Data stores that are backed up: all of them, unless one is disabled explicitly. */
 export function backedUpStores(config: StackConfig): string[] {
-  return Object.keys(config.dataStores)
-    .filter((name) => config.backup.dataStores[name]?.enabled !== false)
-    .sort();
+  return (
+    Object.keys(config.dataStores)
+      .filter((name) => config.backup.dataStores[name]?.enabled !== false)
+      // JetStream's store is not backed up yet (no stream snapshot job): NATS is left out.
+      .filter((name) => config.dataStores[name].engine !== "nats")
+      .sort()
+  );
 }
 
 /** The `backup` label of every configured backup and restore drill (what the alerts expect). */
@@ -163,7 +167,9 @@ export function backupConcern(config: StackConfig): ConcernOutput {
           ["/opt/ops-baseline/bin/backup-redis"],
           { REDIS_HOST: name, REDIS_PORT: String(store.port), BACKUP_NAME: name },
           [volume, scratch],
-          store.passwordSecret ? [{ name: "REDISCLI_AUTH", secret: store.passwordSecret }] : [],
+          store.engine === "redis" && store.passwordSecret
+            ? [{ name: "REDISCLI_AUTH", secret: store.passwordSecret }]
+            : [],
         ),
         schedule: config.backup.schedule,
       });

@@ -319,7 +319,7 @@ export function logStoreContext(config: StackConfig): LogStoreContext {
     environment: config.environment,
     targetKind: config.target.kind,
     dockerHost: config.target.kind === "docker" ? config.target.host : undefined,
-    restartPolicy: config.environment === "dev" ? "unless-stopped" : "always",
+    restartPolicy: config.profile === "dev" ? "unless-stopped" : "always",
     logPolicy: containerLogPolicy(config),
     labels: (name) => standardLabels(config, name, "logging"),
   };

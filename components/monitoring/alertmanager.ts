@@ -1,7 +1,9 @@
 // alertmanager.yml: critical pages, warning opens a ticket, info goes nowhere, and the Watchdog
 // reaches its own heartbeat receiver. A critical alert mutes the warning of the same family on
-// the same target. Receiver URLs held in secrets appear as `${secret:<name>}` placeholders; the
-// target fills them, so the rendered file in the plan and the golden files hold no secret.
+// the same target. Receivers are webhooks, PagerDuty, Opsgenie, Slack or e-mail; every key, URL
+// and password they need is a secret that Alertmanager reads from a file of its own
+// (`url_file`, `routing_key_file`, `api_key_file`, `api_url_file`, `auth_password_file`, read
+// at each notification), so alertmanager.yml holds no secret and a value needs no escaping.
 import { secondsToDuration } from "../workloads/units";
 import { toYaml } from "../alerts/rules";
 import type { MonitoringConfig, ReceiverConfig } from "./config";
@@ -15,13 +17,81 @@ export const SEVERITY_ROUTES: Record<string, (typeof RECEIVERS)[number]> = {
   info: "null",
 };
 
-function receiver(name: string, r: ReceiverConfig | undefined): Record<string, unknown> {
-  const url = r?.urlSecret ? `\${secret:${r.urlSecret}}` : r?.url;
-  return url ? { name, webhook_configs: [{ url, send_resolved: true, max_alerts: 50 }] } : { name };
+/** Where the receivers' secrets are mounted, one file per secret (outside the config directory). */
+export const RECEIVER_SECRET_DIR = "/etc/alertmanager-secrets";
+
+const secretFile = (secret: string) => `${RECEIVER_SECRET_DIR}/${secret}`;
+
+/** The secrets a receiver reads, in a stable order. */
+export function receiverSecrets(r: ReceiverConfig): string[] {
+  switch (r.type) {
+    case "webhook":
+      return r.urlSecret ? [r.urlSecret] : [];
+    case "pagerduty":
+      return [r.routingKeySecret];
+    case "opsgenie":
+      return [r.apiKeySecret];
+    case "slack":
+      return [r.webhookUrlSecret];
+    case "email":
+      return r.authPasswordSecret ? [r.authPasswordSecret] : [];
+  }
 }
 
-export function alertmanagerUsesSecrets(m: MonitoringConfig): boolean {
-  return Object.values(m.alertmanager.receivers).some((r) => r.urlSecret !== undefined);
+/** A receiver that sends somewhere (a webhook without a URL is a receiver that drops alerts). */
+export function receiverSends(r: ReceiverConfig): boolean {
+  return r.type !== "webhook" || r.url !== undefined || r.urlSecret !== undefined;
+}
+
+/** Ports a receiver reaches outside the environment besides receiverEgress' (an SMTP relay's). */
+export function receiverPorts(r: ReceiverConfig): number[] {
+  return r.type === "email" ? [Number(r.smarthost.slice(r.smarthost.lastIndexOf(":") + 1))] : [];
+}
+
+/** receiverEgress, plus the SMTP relays' ports of e-mail receivers. */
+export function receiverEgress(m: MonitoringConfig): MonitoringConfig["alertmanager"]["receiverEgress"] {
+  const egress = m.alertmanager.receiverEgress;
+  const extra = Object.values(m.alertmanager.receivers).flatMap(receiverPorts);
+  return { ...egress, ports: [...new Set([...egress.ports, ...extra])].sort((a, b) => a - b) };
+}
+
+function receiver(name: string, r: ReceiverConfig): Record<string, unknown> {
+  switch (r.type) {
+    case "webhook": {
+      const url = r.urlSecret ? { url_file: secretFile(r.urlSecret) } : r.url ? { url: r.url } : undefined;
+      return url ? { name, webhook_configs: [{ ...url, send_resolved: true, max_alerts: 50 }] } : { name };
+    }
+    case "pagerduty":
+      return { name, pagerduty_configs: [{ routing_key_file: secretFile(r.routingKeySecret), send_resolved: true }] };
+    case "opsgenie":
+      return { name, opsgenie_configs: [{ api_key_file: secretFile(r.apiKeySecret), send_resolved: true }] };
+    case "slack":
+      return {
+        name,
+        slack_configs: [{ api_url_file: secretFile(r.webhookUrlSecret), channel: r.channel, send_resolved: true }],
+      };
+    case "email":
+      return {
+        name,
+        email_configs: [
+          {
+            to: r.to,
+            from: r.from,
+            smarthost: r.smarthost,
+            ...(r.authUsername ? { auth_username: r.authUsername } : {}),
+            ...(r.authPasswordSecret ? { auth_password_file: secretFile(r.authPasswordSecret) } : {}),
+            require_tls: r.requireTls,
+            send_resolved: true,
+          },
+        ],
+      };
+  }
+}
+
+/** One file per secret the receivers read: path and the template the target fills. */
+export function receiverSecretFiles(m: MonitoringConfig): Array<{ path: string; template: string; mode: number }> {
+  const names = [...new Set(Object.values(m.alertmanager.receivers).flatMap(receiverSecrets))].sort();
+  return names.map((n) => ({ path: secretFile(n), template: `\${secret:${n}}`, mode: 0o444 }));
 }
 
 export function renderAlertmanagerConfig(m: MonitoringConfig): string {

@@ -3,10 +3,11 @@
 import type { StackConfig } from "../../stacks/config/schema";
 import type { AlertContext } from "../alerts/catalogue";
 import { backupNames } from "../backup/concern";
+import { tlsProbeEgress, tlsProbes } from "../entrypoints/concern";
 import { renderRuleFiles, type ExtraAlertGroup, type RuleFile } from "../alerts/rules";
 import { containerLogPolicy, standardLabels, toResources } from "../services/workloads";
 import { httpProbe, type ConcernOutput, type FileSpec, type SecretEnv, type Workload } from "../workloads/model";
-import { alertmanagerUsesSecrets, renderAlertmanagerConfig } from "./alertmanager";
+import { receiverEgress, receiverSecretFiles, receiverSends, renderAlertmanagerConfig } from "./alertmanager";
 import type { ExporterConfig } from "./config";
 import { renderGrafanaFiles } from "./grafana";
 import {
@@ -18,6 +19,8 @@ import {
   renderBlackboxConfig,
   renderPrometheusConfig,
 } from "./prometheus";
+
+export const NATS_EXPORTER_PORT = 7777;
 
 type Common = Pick<StackConfig["monitoring"]["prometheus"], "image" | "build" | "resources">;
 
@@ -48,7 +51,7 @@ function monitoringWorkload(
       readOnlyRootFilesystem: true,
     },
     replicas: 1,
-    restartPolicy: config.environment === "dev" ? "unless-stopped" : "always",
+    restartPolicy: config.profile === "dev" ? "unless-stopped" : "always",
     // Those that keep data (TSDB, silences, dashboards' state) run as StatefulSets with claims.
     stateful: (fields.volumes ?? []).some((v) => v.persistent),
     health: {},
@@ -153,6 +156,20 @@ export function monitoringConcern(
         }),
       );
     }
+    if (store.engine === "nats" && m.exporters.nats.enabled) {
+      exporters.push(
+        exporter(config, `${name}-exporter`, m.exporters.nats, NATS_EXPORTER_PORT, {
+          args: ["-varz", "-p", String(NATS_EXPORTER_PORT), `http://${name}:${store.monitoringPort}`],
+          connectsTo: [name],
+          metricsLabels: { datastore: name },
+          // A TCP check: the stand-in and the upstream exporter differ in what they serve on "/".
+          health: {
+            liveness: { ...httpProbe("/", "metrics", 30), check: { type: "tcp", port: "metrics" } },
+            readiness: { ...httpProbe("/", "metrics", 10), check: { type: "tcp", port: "metrics" } },
+          },
+        }),
+      );
+    }
     if (store.engine === "redis" && m.exporters.redis.enabled) {
       const secretEnv: SecretEnv[] = store.passwordSecret
         ? [{ name: "REDIS_PASSWORD", secret: store.passwordSecret }]
@@ -169,13 +186,17 @@ export function monitoringConcern(
     }
   }
   const services = others.filter((w) => w.role === "service");
+  const entrypoints = others.filter((w) => w.role === "entrypoint");
+  const tls = tlsProbes(config);
   if (m.exporters.blackbox.enabled) {
+    const entrypointEgress = tlsProbeEgress(config);
     exporters.push(
       exporter(config, BLACKBOX_HOST, m.exporters.blackbox, 9115, {
         args: ["--config.file=/etc/blackbox/blackbox.yml", "--web.listen-address=:9115"],
-        files: [{ path: "/etc/blackbox/blackbox.yml", content: renderBlackboxConfig(), mode: 0o444 }],
-        connectsTo: services.map((s) => s.name).sort(),
+        files: [{ path: "/etc/blackbox/blackbox.yml", content: renderBlackboxConfig(tls), mode: 0o444 }],
+        connectsTo: [...services, ...entrypoints].map((s) => s.name).sort(),
         metrics: [{ port: "metrics", path: "/metrics", job: "blackbox-exporter" }],
+        ...(entrypointEgress.length > 0 ? { egress: entrypointEgress } : {}),
       }),
     );
   }
@@ -244,14 +265,14 @@ export function monitoringConcern(
     connectsTo: services.map((s) => s.name).sort(),
     // Receivers outside it (paging, ticket and heartbeat services): their URLs are secrets, so
     // the policy allows the declared address ranges and ports.
-    egress: Object.values(m.alertmanager.receivers).some((r) => r.url || r.urlSecret)
-      ? [{ name: "receivers", ...m.alertmanager.receiverEgress }]
+    egress: Object.values(m.alertmanager.receivers).some(receiverSends)
+      ? [{ name: "receivers", ...receiverEgress(m) }]
       : [],
   });
   const amConfig = renderAlertmanagerConfig(m);
   const amFile = { path: "/etc/alertmanager/alertmanager.yml", mode: 0o444 };
-  if (alertmanagerUsesSecrets(m)) alertmanager.secretFiles = [{ ...amFile, template: amConfig }];
-  else alertmanager.files = [{ ...amFile, content: amConfig }];
+  alertmanager.files = [{ ...amFile, content: amConfig }];
+  alertmanager.secretFiles = receiverSecretFiles(m);
 
   const pushgateway = monitoringWorkload(config, "pushgateway", m.pushgateway, {
     ports: [{ name: "web", containerPort: 9091, protocol: "tcp", external: false }],
@@ -319,6 +340,11 @@ export function monitoringConcern(
   const context = {
     ...alertContext(others, [...exporters, alertmanager, pushgateway, ...grafana], backupNames(config)),
     ...(cluster ? { kubernetesNamespace: cluster.namespace } : {}),
+    natsStores: m.exporters.nats.enabled
+      ? Object.keys(config.dataStores)
+          .filter((n) => config.dataStores[n].engine === "nats")
+          .sort()
+      : [],
   };
   if (cluster) {
     context.infraJobs = [...new Set([...context.infraJobs, ...CLUSTER_JOBS])].sort();
@@ -334,6 +360,7 @@ export function monitoringConcern(
     ruleFiles: ruleFiles.map((f) => f.name),
     alertmanager: "alertmanager:9093",
     blackbox: m.exporters.blackbox.enabled,
+    tlsProbes: tls,
     kubernetesNodes: cluster !== undefined,
   });
   const files: FileSpec[] = [

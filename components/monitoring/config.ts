@@ -1,5 +1,5 @@
 // The monitoring part of the stack file: Prometheus, Alertmanager, Grafana and the exporters.
-// Receiver URLs and the Grafana admin password are names of entries in the stack's `secrets`.
+// Receiver keys and URLs and the Grafana admin password are names of entries in the stack's `secrets`.
 import { z } from "zod";
 import { cpu, duration, egress, pinnedImage, port, size } from "../../stacks/config/fields";
 
@@ -21,15 +21,61 @@ const componentCommon = {
   hostPort: port().optional(),
 };
 
-const receiverSchema = z
+/** Name of an entry in the stack's `secrets` (checked to be set by the loader). */
+const secretName = () => z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, "must name a secret (letters, digits and _)");
+
+/**
+ * Where alerts go, by `type` (stacks/config/defaults.ts sets `webhook`, so a file with only `url`
+ * or `urlSecret` keeps working). Every key, password and URL outside the environment is the name
+ * of a secret; Alertmanager reads each from a file of its own (`*_file`), never from its
+ * configuration, so alertmanager.yml holds no secret.
+ */
+const webhookReceiverSchema = z
   .strictObject({
+    type: z.literal("webhook"),
     /** Plain URL: only for receivers inside the environment (e.g. a local webhook sink). */
     url: z.url().optional(),
     /** Name of the secret that holds the webhook URL (paging and ticket systems). */
-    urlSecret: z.string().optional(),
+    urlSecret: secretName().optional(),
   })
   .refine((r) => !(r.url && r.urlSecret), { message: "set url or urlSecret, not both" });
+const pagerdutyReceiverSchema = z.strictObject({
+  type: z.literal("pagerduty"),
+  /** Events API v2 integration key of the PagerDuty service. */
+  routingKeySecret: secretName(),
+});
+const opsgenieReceiverSchema = z.strictObject({
+  type: z.literal("opsgenie"),
+  /** API key of an Opsgenie API integration. */
+  apiKeySecret: secretName(),
+});
+const slackReceiverSchema = z.strictObject({
+  type: z.literal("slack"),
+  /** Incoming-webhook URL of the Slack app. */
+  webhookUrlSecret: secretName(),
+  channel: z
+    .string()
+    .regex(/^[#@][a-z0-9][-a-z0-9._]*$/, 'must be a channel like "#ops-alerts" or a user like "@oncall"'),
+});
+const emailReceiverSchema = z.strictObject({
+  type: z.literal("email"),
+  to: z.email({ error: () => "must be an e-mail address" }),
+  from: z.email({ error: () => "must be an e-mail address" }),
+  /** SMTP relay as host:port (587 submission with STARTTLS, 465 TLS); reached through receiverEgress. */
+  smarthost: z
+    .string()
+    .regex(/^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:[0-9]{1,5}$/, 'must be host:port, e.g. "smtp.example.com:587"'),
+  authUsername: z.string().min(1).optional(),
+  authPasswordSecret: secretName().optional(),
+  requireTls: z.boolean().default(true),
+});
+const receiverSchema = z.discriminatedUnion(
+  "type",
+  [webhookReceiverSchema, pagerdutyReceiverSchema, opsgenieReceiverSchema, slackReceiverSchema, emailReceiverSchema],
+  { error: () => 'type must be "webhook", "pagerduty", "opsgenie", "slack" or "email"' },
+);
 export type ReceiverConfig = z.output<typeof receiverSchema>;
+export const RECEIVER_TYPES = ["webhook", "pagerduty", "opsgenie", "slack", "email"] as const;
 
 const exporterSchema = z.strictObject({
   enabled: z.boolean(),
@@ -60,11 +106,22 @@ export const monitoringConfigSchema = z.strictObject({
     groupWait: duration(),
     groupInterval: duration(),
     repeatInterval: duration(),
-    receivers: z.strictObject({
-      paging: receiverSchema,
-      ticket: receiverSchema,
-      heartbeat: receiverSchema,
-    }),
+    receivers: z
+      .strictObject({
+        paging: receiverSchema,
+        ticket: receiverSchema,
+        /** The Watchdog, every minute, to a dead man's switch: only a webhook makes sense there. */
+        heartbeat: receiverSchema,
+      })
+      .superRefine((r, ctx) => {
+        if (r.heartbeat.type !== "webhook") {
+          ctx.addIssue({
+            code: "custom",
+            path: ["heartbeat", "type"],
+            message: `is "${r.heartbeat.type}", but the heartbeat fires every minute by design; send it to a dead man's switch with type: webhook (urlSecret)`,
+          });
+        }
+      }),
     /**
      * Where the receivers live outside the environment (their URLs are secrets, so the policy
      * names address ranges and ports, not hosts).
@@ -84,6 +141,8 @@ export const monitoringConfigSchema = z.strictObject({
     postgres: exporterSchema,
     redis: exporterSchema,
     blackbox: exporterSchema,
+    /** prometheus-nats-exporter (varz) beside every NATS data store. */
+    nats: exporterSchema,
   }),
 });
 export type MonitoringConfig = z.output<typeof monitoringConfigSchema>;

@@ -81,31 +81,43 @@ export function serviceDashboard(job: string): Record<string, unknown> {
   );
 }
 
-export function dataStoreDashboard(name: string, engine: "postgresql" | "redis"): Record<string, unknown> {
+export function dataStoreDashboard(name: string, engine: "postgresql" | "redis" | "nats"): Record<string, unknown> {
   const sel = `datastore="${name}"`;
   const panels =
-    engine === "postgresql"
+    engine === "nats"
       ? [
-          timeseries("Up", "none", [`pg_up{${sel}}`, "up"]),
           timeseries("Connections of max", "percentunit", [
-            `sum(pg_stat_activity_count{${sel}}) / max(pg_settings_max_connections{${sel}})`,
+            `gnatsd_varz_connections{${sel}} / gnatsd_varz_max_connections{${sel}}`,
             "connections",
           ]),
-          timeseries("Transactions", "ops", [`sum(rate(pg_stat_database_xact_commit{${sel}}[5m]))`, "commits"]),
-          timeseries("Database size", "bytes", [`pg_database_size_bytes{${sel}}`, "{{datname}}"]),
+          timeseries("JetStream file store of max", "percentunit", [
+            `gnatsd_varz_jetstream_stats_storage{${sel}} / gnatsd_varz_jetstream_config_max_storage{${sel}}`,
+            "file store",
+          ]),
+          timeseries("Slow consumers", "none", [`gnatsd_varz_slow_consumers{${sel}}`, "slow consumers"]),
         ]
-      : [
-          timeseries("Up", "none", [`redis_up{${sel}}`, "up"]),
-          timeseries("Clients of max", "percentunit", [
-            `redis_connected_clients{${sel}} / redis_config_maxclients{${sel}}`,
-            "clients",
-          ]),
-          timeseries("Memory of maxmemory", "percentunit", [
-            `redis_memory_used_bytes{${sel}} / redis_memory_max_bytes{${sel}}`,
-            "memory",
-          ]),
-          timeseries("Commands", "ops", [`rate(redis_commands_processed_total{${sel}}[5m])`, "commands"]),
-        ];
+      : engine === "postgresql"
+        ? [
+            timeseries("Up", "none", [`pg_up{${sel}}`, "up"]),
+            timeseries("Connections of max", "percentunit", [
+              `sum(pg_stat_activity_count{${sel}}) / max(pg_settings_max_connections{${sel}})`,
+              "connections",
+            ]),
+            timeseries("Transactions", "ops", [`sum(rate(pg_stat_database_xact_commit{${sel}}[5m]))`, "commits"]),
+            timeseries("Database size", "bytes", [`pg_database_size_bytes{${sel}}`, "{{datname}}"]),
+          ]
+        : [
+            timeseries("Up", "none", [`redis_up{${sel}}`, "up"]),
+            timeseries("Clients of max", "percentunit", [
+              `redis_connected_clients{${sel}} / redis_config_maxclients{${sel}}`,
+              "clients",
+            ]),
+            timeseries("Memory of maxmemory", "percentunit", [
+              `redis_memory_used_bytes{${sel}} / redis_memory_max_bytes{${sel}}`,
+              "memory",
+            ]),
+            timeseries("Commands", "ops", [`rate(redis_commands_processed_total{${sel}}[5m])`, "commands"]),
+          ];
   return dashboard(`ds-${name}`, `Data store: ${name}`, ["ops-baseline", "datastore"], panels);
 }
 
@@ -125,7 +137,7 @@ export function overviewDashboard(): Record<string, unknown> {
 
 export function renderGrafanaFiles(
   workloads: Workload[],
-  dataStores: Array<{ name: string; engine: "postgresql" | "redis" }>,
+  dataStores: Array<{ name: string; engine: "postgresql" | "redis" | "nats" }>,
   /** URL of the Loki log store, provisioned as a second datasource. */
   lokiUrl?: string,
 ) {

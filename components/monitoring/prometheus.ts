@@ -1,6 +1,7 @@
 // prometheus.yml, generated from the workloads: one scrape job per metrics endpoint (every
 // replica, through the `<name>-pods` host that resolves to all of them on both targets), and a
 // blackbox probe of every service's HTTP health endpoint.
+import type { TlsProbe } from "../entrypoints/concern";
 import type { Workload } from "../workloads/model";
 import { secondsToDuration } from "../workloads/units";
 import { toYaml } from "../alerts/rules";
@@ -24,6 +25,8 @@ export interface PrometheusRenderInput {
   blackbox: boolean;
   /** Scrape every node's node-exporter, kubelet and cAdvisor, found through the Kubernetes API. */
   kubernetesNodes?: boolean;
+  /** HTTPS endpoints of the entry points, each probed with its own module (TLS server name). */
+  tlsProbes?: TlsProbe[];
 }
 
 export interface ScrapeTarget {
@@ -111,12 +114,18 @@ export function renderPrometheusConfig(input: PrometheusRenderInput): string {
     });
   }
   const probes = probeTargets(input.workloads);
-  if (input.blackbox && probes.length > 0) {
+  const tlsProbes = input.tlsProbes ?? [];
+  if (input.blackbox && probes.length + tlsProbes.length > 0) {
     scrapeConfigs.push({
       job_name: "blackbox",
       metrics_path: "/probe",
       params: { module: ["http_2xx"] },
-      static_configs: probes.map((p) => ({ targets: [p.url], labels: { service: p.service } })),
+      // One job, so the probe and certificate alerts (job="blackbox") cover the entry points too;
+      // an entry point's target picks its own module through the __param_module label.
+      static_configs: [
+        ...probes.map((p) => ({ targets: [p.url], labels: { service: p.service } })),
+        ...tlsProbes.map((p) => ({ targets: [p.url], labels: { __param_module: p.module, service: p.entrypoint } })),
+      ],
       relabel_configs: [
         { source_labels: ["__address__"], target_label: "__param_target" },
         { source_labels: ["__param_target"], target_label: "instance" },
@@ -142,7 +151,7 @@ export function renderPrometheusConfig(input: PrometheusRenderInput): string {
   });
 }
 
-export function renderBlackboxConfig(): string {
+export function renderBlackboxConfig(tlsProbes: TlsProbe[] = []): string {
   return toYaml({
     modules: {
       http_2xx: {
@@ -150,6 +159,24 @@ export function renderBlackboxConfig(): string {
         timeout: "5s",
         http: { preferred_ip_protocol: "ip4", valid_status_codes: [], follow_redirects: true },
       },
+      // An entry point: HTTPS only, the certificate verified for its host name (an expired or
+      // wrong certificate fails the probe; probe_ssl_earliest_cert_expiry feeds the expiry alerts).
+      ...Object.fromEntries(
+        tlsProbes.map((p) => [
+          p.module,
+          {
+            prober: "http",
+            timeout: "5s",
+            http: {
+              preferred_ip_protocol: "ip4",
+              valid_status_codes: [],
+              follow_redirects: true,
+              fail_if_not_ssl: true,
+              tls_config: { server_name: p.serverName },
+            },
+          },
+        ]),
+      ),
       tcp_connect: { prober: "tcp", timeout: "5s", tcp: { preferred_ip_protocol: "ip4" } },
     },
   });

@@ -127,7 +127,8 @@ export function dockerCommands(placed: PlacedStack, ctx: DockerContext): TargetC
 
 /** A URL for ports that speak HTTP (by their name), else host:port. */
 function address(host: string, port: number, name: string): string {
-  return /^(http|https|web|metrics)$/.test(name) ? `http://${host}:${port}` : `${host}:${port} (${name})`;
+  if (name === "https") return `https://${host}:${port}`;
+  return /^(http|web|metrics)$/.test(name) ? `http://${host}:${port}` : `${host}:${port} (${name})`;
 }
 
 function hostFor(bindAddress: string): string {

@@ -235,6 +235,16 @@ export function renderRunbook(m: DocModel): string {
   const receivers = c.monitoring.alertmanager.receivers;
   const receiverText = (name: "paging" | "ticket" | "heartbeat") => {
     const r = receivers[name];
+    switch (r.type) {
+      case "pagerduty":
+        return `PagerDuty, routing key in the secret ${code(r.routingKeySecret)}`;
+      case "opsgenie":
+        return `Opsgenie, API key in the secret ${code(r.apiKeySecret)}`;
+      case "slack":
+        return `Slack channel ${code(r.channel)}, webhook URL in the secret ${code(r.webhookUrlSecret)}`;
+      case "email":
+        return `e-mail to ${code(r.to)} through ${code(r.smarthost)}`;
+    }
     if (r.url) {
       const host = /^[a-z]+:\/\/([^:/]+)/.exec(r.url)?.[1];
       const inside = host !== undefined && m.byName.has(host);

@@ -10,6 +10,7 @@ import type {
   StackConfig,
 } from "../../stacks/config/schema";
 import type { ConcernOutput, LogPolicy, Probe, Resources, SecurityContext, Workload } from "../workloads/model";
+import { natsWorkloadFields } from "./nats";
 
 export const PART_OF = "ops-baseline";
 
@@ -266,8 +267,10 @@ function redisWorkload(config: StackConfig, name: string, store: RedisConfig): W
 /** Services and data stores of a stack, in a stable order (by name). */
 export function serviceWorkloads(config: StackConfig): ConcernOutput {
   const services = Object.entries(config.services).map(([name, svc]) => serviceWorkload(config, name, svc));
-  const stores = Object.entries(config.dataStores).map(([name, store]) =>
-    store.engine === "postgresql" ? postgresWorkload(config, name, store) : redisWorkload(config, name, store),
-  );
+  const stores = Object.entries(config.dataStores).map(([name, store]) => {
+    if (store.engine === "postgresql") return postgresWorkload(config, name, store);
+    if (store.engine === "nats") return { ...dataStoreBase(config, name, store), ...natsWorkloadFields(name, store) };
+    return redisWorkload(config, name, store);
+  });
   return { workloads: [...stores, ...services].sort((a, b) => a.name.localeCompare(b.name)), jobs: [] };
 }

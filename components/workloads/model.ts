@@ -144,7 +144,7 @@ export interface ContainerSpec {
   securityContext: SecurityContext;
 }
 
-export type WorkloadRole = "service" | "datastore" | "monitoring" | "backup" | "logging";
+export type WorkloadRole = "service" | "datastore" | "monitoring" | "backup" | "logging" | "entrypoint";
 
 /** A long-running process: a Deployment/StatefulSet on Kubernetes, a container on Docker. */
 export interface Workload extends ContainerSpec {

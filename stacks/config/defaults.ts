@@ -3,8 +3,9 @@
 // and every default is visible here rather than scattered through code.
 //
 // `serviceDefaults` and `dataStoreDefaults` are merged under every service and data store.
+import { ENTRYPOINT_DEFAULTS } from "../../components/entrypoints/config";
 import { goBinaryImage, UPSTREAM_IMAGES, VERSIONS } from "../../components/monitoring/versions";
-import type { EnvironmentName } from "./schema";
+import type { ProfileName } from "./schema";
 
 export type RawConfig = Record<string, unknown>;
 
@@ -52,7 +53,7 @@ interface EnvironmentDefaults {
   probeTimings: typeof probeTimings;
 }
 
-export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> = {
+export const ENVIRONMENT_DEFAULTS: Record<ProfileName, EnvironmentDefaults> = {
   dev: {
     config: {
       target: { kind: "docker", host: "unix:///var/run/docker.sock", bindAddress: "127.0.0.1" },
@@ -142,7 +143,7 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
           groupWait: "10s",
           groupInterval: "1m",
           repeatInterval: "4h",
-          receivers: { paging: {}, ticket: {}, heartbeat: {} },
+          receivers: { paging: { type: "webhook" }, ticket: { type: "webhook" }, heartbeat: { type: "webhook" } },
           // Any public address on HTTPS; never the private ranges the cluster and its metadata
           // service live in (RFC 1918, link-local).
           receiverEgress: {
@@ -174,9 +175,15 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
           postgres: debianExporter("postgres-exporter", "0.11"),
           redis: debianExporter("redis-exporter", "1.45"),
           blackbox: debianExporter("blackbox-exporter", "0.23"),
+          // A stand-in with prometheus-nats-exporter's metric names (toolchain/nats-exporter.sh):
+          // the real exporter is neither on the Go module proxy nor in Debian.
+          nats: {
+            enabled: true,
+            ...goBinaryImage("nats-varz-exporter", "0.1.0", "nats-varz-exporter"),
+            resources: exporterResources,
+          },
         },
       },
-      alerts: { runbookBaseUrl: "docs/stacks/dev/RUNBOOK.md" },
     },
     serviceDefaults: {
       replicas: 1,
@@ -194,12 +201,10 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
     config: {
       target: {
         kind: "kubernetes",
-        namespace: "ops-baseline",
         protectData: true,
         configReloaderImage: "quay.io/prometheus-operator/prometheus-config-reloader:v0.78.2",
         clusterMonitoring: {
           enabled: true,
-          nodeNamespace: "ops-baseline-node",
           // Index digest as listed in a public image inventory; not verified against the registry here.
           kubeStateMetricsImage:
             "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.13.0@sha256:639a1e2da549210adddc0391ff91e270e83f7873014aec53258462812f741e6f",
@@ -277,7 +282,7 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
           groupWait: "30s",
           groupInterval: "5m",
           repeatInterval: "4h",
-          receivers: { paging: {}, ticket: {}, heartbeat: {} },
+          receivers: { paging: { type: "webhook" }, ticket: { type: "webhook" }, heartbeat: { type: "webhook" } },
           // Any public address on HTTPS; never the private ranges the cluster and its metadata
           // service live in (RFC 1918, link-local).
           receiverEgress: {
@@ -303,9 +308,9 @@ export const ENVIRONMENT_DEFAULTS: Record<EnvironmentName, EnvironmentDefaults> 
           postgres: upstreamExporter("quay.io/prometheuscommunity/postgres-exporter:v0.15.0"),
           redis: upstreamExporter("docker.io/oliver006/redis_exporter:v1.62.0"),
           blackbox: upstreamExporter("quay.io/prometheus/blackbox-exporter:v0.25.0"),
+          nats: upstreamExporter("docker.io/natsio/prometheus-nats-exporter:0.17.3"),
         },
       },
-      alerts: { runbookBaseUrl: "docs/stacks/prod/RUNBOOK.md" },
     },
     serviceDefaults: {
       replicas: 2,
@@ -338,22 +343,37 @@ export function isPlainObject(value: unknown): value is RawConfig {
 }
 
 /**
- * Puts the environment's defaults under a raw stack file. Probe timings are merged under each
- * probe that the file declares; a probe the file does not declare stays absent.
+ * Puts the profile's defaults under a raw stack file. Probe timings are merged under each
+ * probe that the file declares; a probe the file does not declare stays absent. The target's
+ * defaults follow the kind the file picks (a dev-profile stack may run on Kubernetes), and the
+ * names that must differ between stacks follow the stack name: the runbook's path, the
+ * namespace (`ops-baseline-<stack>`) and the node-exporter namespace (`<namespace>-node`).
  */
-export function applyEnvironmentDefaults(environment: EnvironmentName, file: RawConfig): RawConfig {
-  const defaults = ENVIRONMENT_DEFAULTS[environment];
-  const base = { ...defaults.config };
-  // A file that picks the other target kind must not inherit this kind's keys.
+export function applyEnvironmentDefaults(profile: ProfileName, stack: string, file: RawConfig): RawConfig {
+  const defaults = ENVIRONMENT_DEFAULTS[profile];
+  const base: RawConfig = { ...defaults.config, alerts: { runbookBaseUrl: `docs/stacks/${stack}/RUNBOOK.md` } };
+  // A file that picks the other target kind gets that kind's target defaults, not this one's.
   if (isPlainObject(file.target) && isPlainObject(base.target) && file.target.kind !== base.target.kind) {
-    delete base.target;
+    const other = Object.values(ENVIRONMENT_DEFAULTS).find(
+      (d) => isPlainObject(d.config.target) && d.config.target.kind === (file.target as RawConfig).kind,
+    );
+    base.target = other?.config.target;
   }
   const merged = deepMerge(base, file) as RawConfig;
-  merged.environment = environment;
+  if (isPlainObject(merged.target) && merged.target.kind === "kubernetes") {
+    const namespace = merged.target.namespace ?? `ops-baseline-${stack}`;
+    merged.target = deepMerge(
+      { namespace, clusterMonitoring: { nodeNamespace: `${String(namespace)}-node` } },
+      merged.target,
+    );
+  }
+  merged.environment = stack;
+  merged.profile = profile;
   merged.services = mapEntries(merged.services, (svc) =>
     withProbeDefaults(defaults, deepMerge(defaults.serviceDefaults, svc)),
   );
   merged.dataStores = mapEntries(merged.dataStores, (store) => deepMerge(defaults.dataStoreDefaults, store));
+  merged.entrypoints = mapEntries(merged.entrypoints, (entry) => deepMerge(ENTRYPOINT_DEFAULTS, entry));
   return merged;
 }
 

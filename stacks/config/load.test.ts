@@ -212,14 +212,14 @@ test("prod rejects a stateless service with one replica and host ports", () => {
   );
 });
 
-test("an unknown data store engine and a stack without environment are rejected", () => {
+test("an unknown data store engine and a stack without profile are rejected", () => {
   const problems = problemsOf("dev", (c) => {
     c["ops-baseline:dataStores"].redis.engine = "memcached";
   });
-  assert.match(problems.join("\n"), /dataStores\.redis\.engine: engine must be "postgresql" or "redis"/);
+  assert.match(problems.join("\n"), /dataStores\.redis\.engine: engine must be "postgresql", "redis" or "nats"/);
   assert.throws(
     () => loadStackConfig({ file: "Pulumi.staging.yaml", stack: "staging", values: {}, encryptedSecrets: new Set() }),
-    /ops-baseline:environment: stack "staging" is not named after an environment; set ops-baseline:environment to one of dev, prod/,
+    /Pulumi\.staging\.yaml: ops-baseline:profile: is not set, and stack "staging" is not named after a profile; set ops-baseline:profile to one of dev, prod/,
   );
 });
 
@@ -244,6 +244,6 @@ test("a scrape timeout longer than the scrape interval is refused, naming the ke
   );
   assert.throws(
     () => loadStackConfig(stackFileInputFromText("dev", text)),
-    (e: Error) => /monitoring\.scrapeTimeout: 20s is longer than monitoring\.scrapeInterval \(10s\)/.test(e.message),
+    (e: Error) => /monitoring\.scrapeTimeout: 20s is longer than monitoring\.scrapeInterval \(5s\)/.test(e.message),
   );
 });

@@ -9,9 +9,13 @@ import { catalogueNames } from "../../components/alerts/catalogue";
 import { unknownOverrides } from "../../components/alerts/rules";
 import type { AttachedText } from "../../components/alerts/config";
 import { BURN_ALERTS, latencyThresholdProblem } from "../../components/alerts/slo";
+import { entrypointProblems, entrypointSecretUses } from "../../components/entrypoints/validate";
 import { logFileProblems } from "../../components/logging/logrotate";
+import { natsProblems } from "../../components/services/nats";
 import { applyEnvironmentDefaults, isPlainObject, type RawConfig } from "./defaults";
-import { ENVIRONMENTS, SECRET_LOOKING_ENV, stackConfigSchema, type EnvironmentName, type StackConfig } from "./schema";
+import { name as nameField } from "./fields";
+import { integrationProblems, placeServices } from "./integrations";
+import { PROFILES, SECRET_LOOKING_ENV, stackConfigSchema, type ProfileName, type StackConfig } from "./schema";
 
 export const NAMESPACE = "ops-baseline";
 
@@ -52,32 +56,51 @@ export interface StackFileInput {
 /** Validates a stack file; returns the typed config or throws ConfigError with every problem. */
 export function loadStackConfig(input: StackFileInput): StackConfig {
   const problems: ConfigProblem[] = [];
-  const environment = resolveEnvironment(input, problems);
-  if (!environment) throw new ConfigError(input.file, problems);
+  const profile = resolveProfile(input, problems);
+  if (!profile) throw new ConfigError(input.file, problems);
 
-  const merged = applyEnvironmentDefaults(environment, input.values);
+  const merged = applyEnvironmentDefaults(profile, input.stack, input.values);
   const result = stackConfigSchema.safeParse(merged);
   if (!result.success) {
     problems.push(...result.error.issues.flatMap((issue) => describeIssue(issue, merged)));
     throw new ConfigError(input.file, sortProblems(problems));
   }
-  problems.push(...crossCheck(result.data, input));
+  problems.push(...crossCheck(result.data, input), ...integrationProblems(result.data));
   if (problems.length > 0) throw new ConfigError(input.file, sortProblems(problems));
-  return result.data;
+  return placeServices(result.data);
 }
 
-function resolveEnvironment(input: StackFileInput, problems: ConfigProblem[]): EnvironmentName | undefined {
-  const declared = input.values.environment;
-  const candidate = declared ?? input.stack;
-  if ((ENVIRONMENTS as readonly unknown[]).includes(candidate)) return candidate as EnvironmentName;
-  problems.push({
-    path: "environment",
-    message:
-      declared === undefined
-        ? `stack "${input.stack}" is not named after an environment; set ${NAMESPACE}:environment to one of ${ENVIRONMENTS.join(", ")}`
-        : `must be one of ${ENVIRONMENTS.join(", ")}, not ${JSON.stringify(declared)}`,
-  });
-  return undefined;
+/**
+ * The defaults profile: `profile:` in the file, else the stack name when it is dev or prod. The
+ * environment name is always the stack name, so it must fit labels, object names and namespaces.
+ */
+function resolveProfile(input: StackFileInput, problems: ConfigProblem[]): ProfileName | undefined {
+  const allowed = PROFILES.join(", ");
+  const declared = input.values.profile;
+  if ("environment" in input.values) {
+    problems.push({
+      path: "environment",
+      message: `is not a stack file key: the environment name is the stack name ("${input.stack}"); pick the defaults with ${NAMESPACE}:profile: one of ${allowed}`,
+    });
+  }
+  if (!nameField().safeParse(input.stack).success) {
+    problems.push({
+      path: "profile",
+      message: `stack name "${input.stack}" is the environment name in labels, object names and namespaces, so it must be a lowercase name of letters, digits and '-' starting with a letter (at most 40 characters); rename the stack file`,
+    });
+  }
+  let profile: ProfileName | undefined;
+  if (declared === undefined) {
+    if ((PROFILES as readonly unknown[]).includes(input.stack)) profile = input.stack as ProfileName;
+    else {
+      problems.push({
+        path: "profile",
+        message: `is not set, and stack "${input.stack}" is not named after a profile; set ${NAMESPACE}:profile to one of ${allowed} (dev: dev-like defaults on Docker, prod: prod-like defaults on Kubernetes; target may be set either way)`,
+      });
+    }
+  } else if ((PROFILES as readonly unknown[]).includes(declared)) profile = declared as ProfileName;
+  else problems.push({ path: "profile", message: `must be one of ${allowed}, not ${JSON.stringify(declared)}` });
+  return problems.length === 0 ? profile : undefined;
 }
 
 function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
@@ -199,6 +222,7 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
       }
     }
   }
+  for (const [secret, at] of entrypointSecretUses(config)) useSecret(secret, at);
   const pitr = config.backup.pitr;
   useSecret(pitr.cipherPassSecret, "backup.pitr.cipherPassSecret");
   if (pitr.repository.type === "s3") {
@@ -210,7 +234,11 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
       useSecret(config.monitoring.grafana.adminPasswordSecret, "monitoring.grafana.adminPasswordSecret");
     }
     for (const [name, receiver] of Object.entries(config.monitoring.alertmanager.receivers)) {
-      if (receiver.urlSecret) useSecret(receiver.urlSecret, `monitoring.alertmanager.receivers.${name}.urlSecret`);
+      for (const [key, value] of Object.entries(receiver)) {
+        if (key.endsWith("Secret") && typeof value === "string") {
+          useSecret(value, `monitoring.alertmanager.receivers.${name}.${key}`);
+        }
+      }
     }
   }
   if (config.monitoring.scrapeTimeout > config.monitoring.scrapeInterval) {
@@ -222,6 +250,8 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
   problems.push(...alertProblems(config));
   problems.push(...attachedTextProblems(config, input.dir ?? process.cwd()));
   problems.push(...logFileProblems(config));
+  problems.push(...entrypointProblems(config));
+  problems.push(...natsProblems(config));
   config.backup.volumes.forEach(({ service, volume }, i) => {
     const svc = config.services[service];
     const at = `backup.volumes.${i}`;
@@ -327,6 +357,11 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
   }
   for (const [storeName, store] of Object.entries(config.dataStores)) {
     claimHostPort(store.hostPort, `dataStores.${storeName}.hostPort`);
+  }
+  // On Docker an entry point's port is published on the host by its proxy container.
+  if (config.target.kind === "docker") {
+    for (const [name, entry] of Object.entries(config.entrypoints))
+      claimHostPort(entry.port, `entrypoints.${name}.port`);
   }
 
   // Start order must be a DAG; report each cycle once.

@@ -7,12 +7,18 @@
 import { z } from "zod";
 import { alertsConfigSchema, attachedTextSchema } from "../../components/alerts/config";
 import { backupConfigSchema } from "../../components/backup/config";
+import { entrypointsSchema } from "../../components/entrypoints/config";
 import { loggingConfigSchema } from "../../components/logging/config";
 import { monitoringConfigSchema } from "../../components/monitoring/config";
 import { cpu, duration, egress, envValue, name, pinnedImage, port, size } from "./fields";
 
-export const ENVIRONMENTS = ["dev", "prod"] as const;
-export type EnvironmentName = (typeof ENVIRONMENTS)[number];
+/**
+ * Defaults profiles (stacks/config/defaults.ts): `dev` is dev-like (one replica, local builds,
+ * short retention), `prod` prod-like. Any stack name picks one with `profile:`; the stack name
+ * itself is the environment name in labels, object names and namespaces.
+ */
+export const PROFILES = ["dev", "prod"] as const;
+export type ProfileName = (typeof PROFILES)[number];
 
 const buildSchema = z.strictObject({
   context: z.string().min(1),
@@ -119,6 +125,11 @@ const serviceSchema = z.strictObject({
     .optional(),
   /** Hand-written runbook text for this service, placed in the generated RUNBOOK.md. */
   runbook: attachedTextSchema.optional(),
+  /**
+   * An optional service: placed (with its monitoring, alerts, documents and network policies)
+   * only when `integrations.<name>.enabled` is true (stacks/config/integrations.ts).
+   */
+  integration: name().optional(),
 });
 export type ServiceConfig = z.output<typeof serviceSchema>;
 
@@ -168,8 +179,26 @@ const redisSchema = z.strictObject({
 });
 export type RedisConfig = z.output<typeof redisSchema>;
 
-const dataStoreSchema = z.discriminatedUnion("engine", [postgresSchema, redisSchema], {
-  error: () => 'engine must be "postgresql" or "redis"',
+/** NATS with JetStream (T-OPS-01 router): client port, monitoring port (/healthz, /varz), file and memory store limits. */
+const natsSchema = z.strictObject({
+  engine: z.literal("nats"),
+  ...dataStoreCommon,
+  port: port().default(4222),
+  monitoringPort: port().default(8222),
+  maxConnections: z.number().int().min(1).default(65536),
+  /** Clients authenticate with this token (the monitoring port stays open to the exporter). */
+  passwordSecret: z.string().optional(),
+  jetstream: z.strictObject({
+    /** JetStream's file store limit (max_file_store); must fit in `storage`. */
+    maxFileStore: size(),
+    /** JetStream's memory store limit (max_memory_store); must fit in the memory limit. */
+    maxMemoryStore: size(),
+  }),
+});
+export type NatsConfig = z.output<typeof natsSchema>;
+
+const dataStoreSchema = z.discriminatedUnion("engine", [postgresSchema, redisSchema, natsSchema], {
+  error: () => 'engine must be "postgresql", "redis" or "nats"',
 });
 export type DataStoreConfig = z.output<typeof dataStoreSchema>;
 
@@ -238,7 +267,10 @@ const rulesSchema = z.strictObject({
 });
 
 export const stackConfigSchema = z.strictObject({
-  environment: z.enum(ENVIRONMENTS),
+  /** The stack name (set by the loader, not the file): labels, object names, namespaces. */
+  environment: name(),
+  /** Which defaults the stack file is merged over; defaults to the stack name for dev and prod. */
+  profile: z.enum(PROFILES),
   target: targetSchema,
   rules: rulesSchema,
   services: z.record(name(), serviceSchema),
@@ -252,6 +284,8 @@ export const stackConfigSchema = z.strictObject({
   monitoring: monitoringConfigSchema,
   alerts: alertsConfigSchema,
   backup: backupConfigSchema,
+  /** TLS entry points: an nginx reverse proxy on Docker, an Ingress on Kubernetes. */
+  entrypoints: entrypointsSchema,
 });
 
 /** The validated stack file: quantities in base units (seconds, bytes, millicores). */

@@ -4,6 +4,8 @@
 // against the real API server in test/kubernetes.)
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { REPO_ROOT } from "../support/stack-files";
@@ -47,4 +49,67 @@ test("CI without a prod passphrase fails instead of using the example passphrase
   const local = wrapper(["preview", "prod"]);
   assert.equal(local.status, 0);
   assert.match(local.stderr, /using the example passphrase/);
+});
+
+/** The wrapper and its helper in a directory of their own, beside the given stack files. */
+function wrapperWithStacks(files: Record<string, string>) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ops-baseline-wrapper-"));
+  fs.mkdirSync(path.join(dir, "scripts"));
+  for (const script of ["pulumi.sh", "stack-facts.mjs"]) {
+    fs.copyFileSync(path.join(REPO_ROOT, "scripts", script), path.join(dir, "scripts", script));
+  }
+  fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"));
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  const run = (args: string[]) =>
+    spawnSync("bash", [path.join(dir, "scripts/pulumi.sh"), ...args], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, OPS_BASELINE_DRY_RUN: "1", PULUMI_CONFIG_PASSPHRASE: "x", CI: "" },
+    });
+  return { run, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+test("any stack name: destroy is guarded for every profile but dev, whatever the name", (t) => {
+  const w = wrapperWithStacks({
+    "Pulumi.staging.yaml": "config:\n  ops-baseline:profile: prod\n",
+    "Pulumi.prod-eu.yaml": "config:\n  ops-baseline:profile: prod\n  ops-baseline:target:\n    kind: docker\n",
+    "Pulumi.lab.yaml": "config:\n  ops-baseline:profile: dev\n  ops-baseline:target:\n    kind: kubernetes\n",
+    "Pulumi.dev.yaml": "config:\n  ops-baseline:profile: prod\n",
+    "Pulumi.qa.yaml": "config: {}\n",
+  });
+  t.after(w.cleanup);
+  for (const stack of ["staging", "prod-eu", "dev", "qa"]) {
+    const refused = w.run(["destroy", stack]);
+    assert.equal(refused.status, 3, `${stack}: ${refused.stderr}`);
+    assert.match(refused.stderr, new RegExp(`refusing to destroy stack ${stack} \\(profile (prod|unknown)\\)`));
+    assert.equal(
+      w.run(["destroy", stack, `--confirm-destroy=${stack}`]).stdout.trim(),
+      `pulumi destroy --stack ${stack}`,
+    );
+  }
+  const lab = w.run(["destroy", "lab"]);
+  assert.equal(lab.status, 0, lab.stderr);
+  assert.equal(lab.stdout.trim(), "pulumi destroy --stack lab", "a dev-profile stack is destroyed without the flag");
+});
+
+test("stack-facts: the profile and the target kind of a stack file, by key or by default", (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ops-baseline-facts-"));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const facts = (name: string, text: string) => {
+    fs.writeFileSync(path.join(dir, name), text);
+    const r = spawnSync("node", [path.join(REPO_ROOT, "scripts/stack-facts.mjs"), path.join(dir, name)], {
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim();
+  };
+  assert.equal(facts("Pulumi.dev.yaml", "config: {}\n"), "dev docker");
+  assert.equal(facts("Pulumi.prod.yaml", "config: {}\n"), "prod kubernetes");
+  assert.equal(facts("Pulumi.staging.yaml", "config:\n  ops-baseline:profile: prod\n"), "prod kubernetes");
+  assert.equal(
+    facts("Pulumi.lab.yaml", "config:\n  ops-baseline:profile: dev\n  ops-baseline:target:\n    kind: kubernetes\n"),
+    "dev kubernetes",
+  );
+  assert.equal(facts("Pulumi.qa.yaml", "config: {}\n"), "unknown unknown");
+  assert.equal(facts("Pulumi.x.yaml", "config:\n  ops-baseline:profile: staging\n"), "unknown unknown");
 });

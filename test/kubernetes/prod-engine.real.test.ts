@@ -5,54 +5,23 @@
 // target.skipAwait (no kubelet runs, so the provider must not wait for pods to become ready:
 // readiness, rollouts and PVC binding are not checked here).
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { after, before, test } from "node:test";
-import { engine, type Engine } from "../support/engine";
-import { startApiServer, type ApiServer } from "../support/kube-apiserver";
-import { readStackFileText, REPO_ROOT } from "../support/stack-files";
+import { PROD_PASSPHRASE, startClusterStack, type ClusterStack } from "../support/cluster-stack";
+import { REPO_ROOT } from "../support/stack-files";
 
-const PASSPHRASE = "ops-baseline-example";
-let api: ApiServer;
-let pulumi: Engine;
-let configFile: string;
-
-function localStackFile(): string {
-  const text = readStackFileText("prod");
-  const local = text.replace(
-    /\n {4}# Cluster-less preview[^\n]*\n(?: {4}#[^\n]*\n)*? {4}renderYamlToDirectory: [^\n]+\n/,
-    "\n    skipAwait: true\n",
-  );
-  assert.notEqual(local, text, "Pulumi.prod.yaml renders to a directory; the test points it at the API server");
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ops-baseline-prod-")), "Pulumi.prod.yaml");
-  fs.writeFileSync(file, local);
-  return file;
-}
-
-function stackCommand(args: string[], timeoutMs = 600_000) {
-  const started = Date.now();
-  const result = pulumi.run([...args, "--stack", "prod", "--config-file", configFile], {
-    passphrase: PASSPHRASE,
-    timeoutMs,
-  });
-  return { ...result, seconds: (Date.now() - started) / 1000, output: result.stdout + result.stderr };
-}
+let cluster: ClusterStack;
+let api: ClusterStack["api"];
+let pulumi: ClusterStack["pulumi"];
+const stackCommand = (args: string[], timeoutMs?: number) => cluster.command(args, timeoutMs);
 
 before(async () => {
-  api = await startApiServer();
-  // The provider reads the cluster from KUBECONFIG (the stack sets no kubernetes:kubeconfig).
-  process.env.KUBECONFIG = api.kubeconfig;
-  pulumi = engine();
-  configFile = localStackFile();
-  const init = pulumi.run(["stack", "init", "prod"], { passphrase: PASSPHRASE });
-  assert.equal(init.status, 0, init.stderr);
+  cluster = await startClusterStack("prod");
+  ({ api, pulumi } = cluster);
 });
 after(async () => {
-  pulumi?.cleanup();
-  await api?.stop();
-  if (configFile) fs.rmSync(path.dirname(configFile), { recursive: true, force: true });
+  await cluster?.stop();
 });
 
 test("prod: pulumi preview against the API server plans every object", () => {
@@ -91,7 +60,11 @@ test("prod: destroy is refused by the wrapper without the flag, and by the engin
   const wrapper = spawnSync("bash", [path.join(REPO_ROOT, "scripts/pulumi.sh"), "destroy", "prod"], {
     cwd: REPO_ROOT,
     encoding: "utf8",
-    env: { ...process.env, PULUMI_BACKEND_URL: `file://${pulumi.backendDir}`, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE },
+    env: {
+      ...process.env,
+      PULUMI_BACKEND_URL: `file://${pulumi.backendDir}`,
+      PULUMI_CONFIG_PASSPHRASE: PROD_PASSPHRASE,
+    },
   });
   assert.equal(wrapper.status, 3, wrapper.stderr);
   assert.match(wrapper.stderr, /refusing to destroy stack prod/);

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parse as parseYaml, stringify } from "yaml";
+import { MORE_RECEIVERS, NATIVE_RECEIVERS, NEW_SECRETS, prodWithReceivers } from "../support/receivers";
 import { plainSecretLeaks, runProgram, SECRET_SIG, type RecordedResource } from "../support/program";
 import { readStackFileText } from "../support/stack-files";
 
@@ -93,6 +94,30 @@ for (const stack of ["dev", "prod"]) {
     // And they do reach them: the stand-in is inside a secret somewhere.
     assert.ok(JSON.stringify(run.resources.map((r) => r.inputs)).includes("test-secret:secrets.postgresPassword"));
   });
+}
+
+for (const receivers of [NATIVE_RECEIVERS, MORE_RECEIVERS]) {
+  for (const stack of ["dev", "prod"]) {
+    test(`${stack} with ${receivers.paging.type} and ${receivers.ticket.type} receivers: keys reach resources only as secrets`, async () => {
+      const text = prodWithReceivers(receivers, NEW_SECRETS, stack);
+      const run = await runProgram(
+        stack,
+        stack === "prod" ? text.replace(/^\s*renderYamlToDirectory:.*\n/m, "") : text,
+      );
+      const leaks = run.resources.flatMap((r: RecordedResource) =>
+        plainSecretLeaks(r.inputs).map((p) => `${r.type} ${r.name}${p}`),
+      );
+      assert.deepEqual(leaks, []);
+      const all = JSON.stringify(run.resources.map((r) => r.inputs));
+      for (const secret of Object.values(receivers).flatMap((r) =>
+        Object.entries(r)
+          .filter(([k]) => k.endsWith("Secret"))
+          .map(([, v]) => v),
+      )) {
+        assert.ok(all.includes(`test-secret:secrets.${secret}`), `${secret} reaches Alertmanager (inside a secret)`);
+      }
+    });
+  }
 }
 
 const K8S = {
@@ -211,8 +236,14 @@ test("prod: Grafana gets its admin password from a secret and Alertmanager its r
   assert.deepEqual(admin.valueFrom, { secretKeyRef: { name: "grafana-env", key: "grafanaAdminPassword" } });
   assert.equal(grafana.env.find((e: any) => e.name === "GF_AUTH_ANONYMOUS_ENABLED").value, "false");
   const amSecret = run.one("kubernetes:core/v1:Secret", "alertmanager-secret-files").inputs as any;
-  const file = unwrap(amSecret.stringData)["etc_alertmanager_alertmanager.yml"];
-  assert.match(file, /url: test-secret:secrets\.pagingWebhookUrl/);
+  // Each receiver secret is a file of its own (url_file), so alertmanager.yml is a plain ConfigMap.
+  assert.equal(
+    unwrap(amSecret.stringData)["etc_alertmanager-secrets_pagingWebhookUrl"],
+    "test-secret:secrets.pagingWebhookUrl",
+  );
+  const amFiles = (run.one("kubernetes:core/v1:ConfigMap", "configmap-alertmanager-files").inputs as any).data;
+  assert.match(amFiles["etc_alertmanager_alertmanager.yml"], /url_file: \/etc\/alertmanager-secrets\/pagingWebhookUrl/);
+  assert.doesNotMatch(amFiles["etc_alertmanager_alertmanager.yml"], /test-secret:/);
   // Prometheus re-reads its configuration and rules (config-reloader sidecar), no restart;
   // Grafana and the blackbox exporter read theirs at start, so a checksum rolls them.
   const prom = (run.one(K8S.statefulSet, "statefulset-prometheus").inputs as any).spec.template;
@@ -330,8 +361,8 @@ test("prod in render mode: rendered Secrets hold placeholders, never a secret va
     }
   }
   const am = unwrap((run.one("kubernetes:core/v1:Secret", "alertmanager-secret-files").inputs as any).stringData);
-  assert.match(
-    am["etc_alertmanager_alertmanager.yml"],
-    /url: <secret pagingWebhookUrl: set at deploy time, not rendered>/,
+  assert.equal(
+    am["etc_alertmanager-secrets_pagingWebhookUrl"],
+    "<secret pagingWebhookUrl: set at deploy time, not rendered>",
   );
 });

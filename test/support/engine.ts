@@ -21,7 +21,10 @@ export function toolchainBinDir(): string {
 
 export interface Engine {
   backendDir: string;
-  run(args: string[], options?: { passphrase?: string; input?: string; timeoutMs?: number }): SpawnSyncReturns<string>;
+  run(
+    args: string[],
+    options?: { passphrase?: string; input?: string; timeoutMs?: number; cwd?: string },
+  ): SpawnSyncReturns<string>;
   cleanup(): void;
 }
 
@@ -40,7 +43,7 @@ export function engine(): Engine {
     backendDir,
     run(args, options = {}) {
       return spawnSync("pulumi", [...args, "--non-interactive"], {
-        cwd: REPO_ROOT,
+        cwd: options.cwd ?? REPO_ROOT,
         encoding: "utf8",
         env: { ...env, PULUMI_CONFIG_PASSPHRASE: options.passphrase ?? "" },
         input: options.input,

@@ -67,6 +67,7 @@ const RESOURCES: Record<string, { group: string; plural: string; namespaced: boo
   CronJob: { group: "apis/batch/v1", plural: "cronjobs", namespaced: true },
   PodDisruptionBudget: { group: "apis/policy/v1", plural: "poddisruptionbudgets", namespaced: true },
   NetworkPolicy: { group: "apis/networking.k8s.io/v1", plural: "networkpolicies", namespaced: true },
+  Ingress: { group: "apis/networking.k8s.io/v1", plural: "ingresses", namespaced: true },
   Role: { group: "apis/rbac.authorization.k8s.io/v1", plural: "roles", namespaced: true },
   RoleBinding: { group: "apis/rbac.authorization.k8s.io/v1", plural: "rolebindings", namespaced: true },
   ClusterRole: { group: "apis/rbac.authorization.k8s.io/v1", plural: "clusterroles", namespaced: false },

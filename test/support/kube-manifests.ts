@@ -31,7 +31,10 @@ const ORDER = [
   "PodDisruptionBudget",
 ];
 
-/** `configText` and `stackFile`: another stack file than the repository's (an example system's). */
+/**
+ * `configText` replaces the stack file's text (a stack with parts the repository's files lack);
+ * `stackFile` names the file it comes from (an example system's).
+ */
 export async function stackManifests(stack: string, configText?: string, stackFile?: string): Promise<ApiObject[]> {
   const run = await runProgram(stack, configText, stackFile);
   const objects = run.resources

@@ -22,7 +22,17 @@ function findRepoRoot(start: string): string {
   return dir;
 }
 
-export const STACKS = ["dev", "prod"] as const;
+/** The repository's stacks: every `Pulumi.<stack>.yaml` at its root (any name; `profile` picks defaults). */
+export const STACKS: readonly string[] = stackNamesIn(REPO_ROOT);
+
+/** Stack names of the `Pulumi.<stack>.yaml` files in a directory, sorted. */
+export function stackNamesIn(dir: string): string[] {
+  return fs
+    .readdirSync(dir)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .sort();
+}
 
 export function secretStandIn(keyPath: string): string {
   return `test-secret:${keyPath}`;

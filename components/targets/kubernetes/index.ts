@@ -4,6 +4,7 @@ import * as crypto from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ScheduledJob, Workload, ContainerSpec } from "../../workloads/model";
+import type { IngressOutput } from "../../entrypoints/concern";
 import { WorkloadGroup } from "../group";
 import { fillSecretTemplate } from "../secrets";
 import {
@@ -29,6 +30,8 @@ import {
 
 export interface KubernetesTargetArgs {
   environment: string;
+  /** The defaults profile; on the namespace as `ops-baseline/profile` for the policy pack. */
+  profile?: string;
   namespace: string;
   context?: string;
   storageClass?: string;
@@ -47,6 +50,8 @@ export interface KubernetesTargetArgs {
   configReloaderImage?: string;
   /** node-exporter as a DaemonSet in its own namespace (cluster monitoring). */
   nodeExporter?: NodeExporterSpec;
+  /** Entry points: Ingresses and their NetworkPolicies, and the TLS Secrets filled from Pulumi secrets. */
+  ingress?: IngressOutput;
 }
 
 export class KubernetesTarget extends pulumi.ComponentResource {
@@ -87,6 +92,7 @@ export class KubernetesTarget extends pulumi.ComponentResource {
           annotations: args.skipAwait ? SKIP_AWAIT : undefined,
           labels: {
             ...ctx.commonLabels,
+            ...(args.profile ? { "ops-baseline/profile": args.profile } : {}),
             // Pod Security Admission: the namespace only admits restricted pods.
             "pod-security.kubernetes.io/enforce": "restricted",
             "pod-security.kubernetes.io/enforce-version": "latest",
@@ -139,6 +145,31 @@ export class KubernetesTarget extends pulumi.ComponentResource {
       for (const claim of persistentVolumeClaims(job, ctx))
         register(claim, { ...childOpts(group), retainOnDelete: true, protect: args.protectData });
       register(cronJob(job, ctx), childOpts(group, config));
+      group.complete();
+    }
+
+    if (args.ingress && args.ingress.objects.length > 0) {
+      const group = new WorkloadGroup("workload", "entrypoint", "entrypoints", { parent: this });
+      // The certificate and key reach the cluster only as a Secret of type kubernetes.io/tls,
+      // filled from Pulumi secrets (placeholders in render mode), never in plain state.
+      const tls = args.ingress.tlsSecrets.map(
+        (t) =>
+          new k8s.core.v1.Secret(
+            t.name,
+            {
+              metadata: metadataFor(t.name, ctx, t.labels),
+              type: "kubernetes.io/tls",
+              stringData: pulumi.secret(
+                secrets.apply((all) => ({
+                  "tls.crt": requireSecret(all, t.certificateSecret, t.name),
+                  "tls.key": requireSecret(all, t.keySecret, t.name),
+                })),
+              ),
+            },
+            childOpts(group),
+          ),
+      );
+      for (const obj of args.ingress.objects) register(obj, childOpts(group, tls));
       group.complete();
     }
 
@@ -276,6 +307,8 @@ function registerObject(obj: K8sObject, opts: pulumi.CustomResourceOptions): pul
       return new k8s.policy.v1.PodDisruptionBudget(name, obj, opts);
     case "NetworkPolicy":
       return new k8s.networking.v1.NetworkPolicy(name, obj, opts);
+    case "Ingress":
+      return new k8s.networking.v1.Ingress(name, obj, opts);
     case "CronJob":
       return new k8s.batch.v1.CronJob(name, obj, opts);
     case "DaemonSet":

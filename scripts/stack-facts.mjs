@@ -1,0 +1,40 @@
+// Prints "<profile> <target kind>" of a stack file, for scripts/pulumi.sh: the profile is
+// `ops-baseline:profile`, else the stack name when it is dev or prod, else "unknown" (the
+// program then refuses the file, naming the key); the target kind is `ops-baseline:target.kind`,
+// else the profile's default (stacks/config/defaults.ts: dev -> docker, prod -> kubernetes).
+//   node scripts/stack-facts.mjs Pulumi.<stack>.yaml
+// With --matrix, prints the CI matrix of every stack file in a directory (default: the current
+// one) as JSON: [{"stack": "prod-eu", "passphraseSecret": "PULUMI_PASSPHRASE_prod_eu"}, ...]
+// (secret names allow only letters, digits and _).
+//   node scripts/stack-facts.mjs --matrix [dir]
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+
+const PROFILE_KIND = { dev: "docker", prod: "kubernetes" };
+if (process.argv[2] === "--matrix") {
+  const dir = process.argv[3] ?? ".";
+  const stacks = fs
+    .readdirSync(dir)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s) => s !== undefined)
+    .sort();
+  console.log(
+    JSON.stringify(
+      stacks.map((stack) => ({ stack, passphraseSecret: `PULUMI_PASSPHRASE_${stack.replace(/[^A-Za-z0-9_]/g, "_")}` })),
+    ),
+  );
+  process.exit(0);
+}
+const file = process.argv[2];
+const stack = /^Pulumi\.(.+)\.yaml$/.exec(path.basename(file ?? ""))?.[1];
+if (!stack) {
+  console.error("usage: node scripts/stack-facts.mjs Pulumi.<stack>.yaml");
+  process.exit(2);
+}
+const config = parse(fs.readFileSync(file, "utf8"))?.config ?? {};
+const declared = config["ops-baseline:profile"];
+const profile = declared ?? (stack in PROFILE_KIND ? stack : undefined);
+const known = Object.hasOwn(PROFILE_KIND, profile ?? "");
+const kind = config["ops-baseline:target"]?.kind ?? (known ? PROFILE_KIND[profile] : "unknown");
+console.log(`${known ? profile : "unknown"} ${kind}`);

@@ -1,0 +1,3 @@
+module ops-baseline/nats-varz-exporter
+
+go 1.21
