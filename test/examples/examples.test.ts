@@ -25,6 +25,16 @@ for (const example of examples) {
     const run = await runProgram(example.stack, exampleText(example), example.target.relFile);
     assert.deepEqual(plainSecretLeaks(run.resources.map((r) => r.inputs)), []);
     for (const [name, service] of Object.entries(config.services)) {
+      // A service behind an integration flag that is off is not placed (C0Di3's optional services).
+      const off = service.integration !== undefined && !config.integrations[service.integration]?.enabled;
+      if (off) {
+        assert.equal(
+          run.resources.filter((r) => [name, `deployment-${name}`, `statefulset-${name}`].includes(r.name)).length,
+          0,
+          `${name} is not placed while integrations.${service.integration} is off`,
+        );
+        continue;
+      }
       if (config.target.kind === "docker") {
         const c = run.one("docker:index/container:Container", name).inputs as any;
         const published = (c.ports ?? []).map((p: any) => `${p.ip}:${p.external}->${p.internal}`).sort();

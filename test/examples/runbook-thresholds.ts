@@ -71,6 +71,12 @@ export const RUNBOOK_THRESHOLDS: RunbookThreshold[] = [
     rendered: 'http_request_duration_seconds_bucket{job="rave-app",le="0.2"}',
     source: "002 SLO response time p99 < 200ms",
   },
+  {
+    system: "rave",
+    alert: "TlsCertificateExpiringSoon",
+    rendered: 'probe_ssl_earliest_cert_expiry{job="blackbox"}',
+    source: '002 "SSL Certificate Expiration" of the HTTPS proxy on 3002',
+  },
   // C0Di3 (003), "Key Metrics to Monitor".
   {
     system: "c0di3",
@@ -116,6 +122,7 @@ export const RUNBOOK_THRESHOLDS: RunbookThreshold[] = [
   // RTT (000): "Backup Strategy" (daily archives checked by BackupStale) and "High Disk Usage".
   { system: "rtt", alert: "DiskUsageWarning", threshold: 80, source: "000 health check: disk space" },
   { system: "rtt", alert: "BackupStale", source: "000 daily tarballs of .rtt/wal and .rtt/manifests" },
-  // T-OPS-01 (004): "Resource envelope (100-300 MB RAM)".
+  // T-OPS-01 (004): "Health signals (NATS :8222 ...)" and "Resource envelope (100-300 MB RAM)".
+  { system: "t-ops-01", alert: "NatsServerDown", severity: "critical", source: "004 NATS health signal" },
   { system: "t-ops-01", alert: "ProcessMemoryHigh", threshold: 85, source: "004 resource envelope 100-300 MB" },
 ];
