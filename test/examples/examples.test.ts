@@ -106,6 +106,15 @@ for (const t of RUNBOOK_THRESHOLDS) {
     const stacks = examples.filter((e) => e.system === t.system);
     assert.ok(stacks.length >= 2, `examples/${t.system} has its stack files`);
     for (const example of stacks) {
+      // Traceable from the stack file: the value is written there (an override or an SLO), not
+      // inherited silently from the catalogue.
+      const config = loadExample(example);
+      const override = config.alerts.overrides[t.alert];
+      if (t.threshold !== undefined && t.select === undefined) {
+        assert.equal(override?.threshold, t.threshold, `${example.id}: alerts.overrides.${t.alert}.threshold`);
+      }
+      if (t.for !== undefined) assert.ok(override?.for !== undefined, `${example.id}: alerts.overrides.${t.alert}.for`);
+      if (t.select !== undefined) assert.ok(Object.keys(config.alerts.slos).length > 0, `${example.id}: alerts.slos`);
       const rules = renderedRules(example).filter(
         (r) => r.alert === t.alert && (t.select === undefined || r.expr.includes(t.select)),
       );
