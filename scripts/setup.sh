@@ -16,7 +16,7 @@ started=$(date +%s)
 # `npm run up -- dev` needs only Node.js, a Docker engine and the Pulumi engine (step 3). The
 # Debian packages are what the tests drive (and debootstrap for the base image where no registry
 # answers); without root or without Debian they are reported, not required.
-DEBIAN_PACKAGES=(prometheus prometheus-alertmanager logrotate postgresql redis-server redis-tools docker.io debootstrap zstd pgbackrest restic)
+DEBIAN_PACKAGES=(prometheus prometheus-alertmanager logrotate postgresql redis-server redis-tools docker.io debootstrap zstd pgbackrest restic prometheus-pushgateway)
 missing=()
 if command -v dpkg-query >/dev/null; then
   for pkg in "${DEBIAN_PACKAGES[@]}"; do
@@ -56,6 +56,7 @@ fi
 [[ "$skip" == *" observability "* || "$skip" == *" toolchain "* ]] || { step "Prometheus, Alertmanager, node_exporter, Loki, Promtail (toolchain/observability.sh)"; bash toolchain/observability.sh; }
 [[ "$skip" == *" versitygw "* || "$skip" == *" toolchain "* ]] || { step "versitygw S3 server (toolchain/versitygw.sh)"; bash toolchain/versitygw.sh; }
 [[ "$skip" == *" nats-exporter "* || "$skip" == *" toolchain "* ]] || { step "NATS exporter for the dev image (toolchain/nats-exporter.sh)"; bash toolchain/nats-exporter.sh; }
+[[ "$skip" == *" supercronic "* || "$skip" == *" toolchain "* ]] || { step "supercronic, the Docker jobs' scheduler (toolchain/supercronic.sh)"; bash toolchain/supercronic.sh; }
 [[ "$skip" == *" kube "* || "$skip" == *" toolchain "* ]] || { step "kube-apiserver, etcd, cyclonus (toolchain/kube/install.sh)"; bash toolchain/kube/install.sh; }
 
 if [[ "$skip" != *" docker "* ]]; then

@@ -5,6 +5,7 @@ import type { RuleFile } from "../components/alerts/rules";
 import { backedUpStores, backupConcern } from "../components/backup/concern";
 import { entrypointWorkloads, ingressObjects, type IngressOutput } from "../components/entrypoints/concern";
 import { applyPitr } from "../components/backup/pgbackrest";
+import { jobsConcern } from "../components/jobs/concern";
 import { logStoreConcern } from "../components/logging/loki";
 import { applyLogging } from "../components/logging/logrotate";
 import type { K8sObject } from "../components/targets/kubernetes/manifests";
@@ -27,7 +28,7 @@ export function planEnvironment(config: StackConfig): EnvironmentPlan {
   const services = applyPitr(config, applyLogging(config, serviceWorkloads(config)), backedUpStores(config));
   const entrypoints = { workloads: entrypointWorkloads(config), jobs: [] };
   const ingress = ingressObjects(config);
-  const backup = backupConcern(config);
+  const backup = mergeConcerns(backupConcern(config), jobsConcern(config));
   const logs = logStoreConcern(config);
   const kubernetesObjects = logs.kubernetesObjects;
   if (!config.monitoring.enabled) {

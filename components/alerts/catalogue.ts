@@ -8,6 +8,7 @@
 //                above 10 % per hour, queue utilisation above 80 %;
 //   RAVE (002):  target down critical after 2 min, memory above 85 % for 5 min, webhook errors
 //                above 10 in 5 min, TLS certificate expiry, p99 under 200 ms, 99.9 % availability.
+import { JOB_ALERTS } from "../jobs/alerts";
 import type { Severity } from "./config";
 import { natsAlertDefinitions } from "./nats";
 
@@ -44,6 +45,8 @@ export interface AlertContext {
   kubernetesNamespace?: string;
   /** NATS data stores watched by an exporter (the NATS alerts exist only then). */
   natsStores?: string[];
+  /** The stack's own scheduled jobs and how long after a success the next one is overdue (components/jobs). */
+  scheduledJobs?: Array<{ name: string; overdueSeconds: number }>;
 }
 
 /** `{backup=~"a|b"}`: only configured backups page; a removed one's leftover series does not. */
@@ -93,7 +96,7 @@ export interface AlertDefinition {
   /** Alerts of one family (warning and critical of the same signal) inhibit each other. */
   family?: string;
   /** Rule group (one file per group). */
-  group: "services" | "hosts" | "datastores" | "monitoring" | "slo" | "backups" | "kubernetes";
+  group: "services" | "hosts" | "datastores" | "monitoring" | "slo" | "backups" | "kubernetes" | "jobs";
   severity: Severity;
   forSeconds: number;
   /** Default threshold in `unit`; absent for alerts that test a state (down, missing). */
@@ -1068,6 +1071,7 @@ export const ALERT_CATALOGUE: AlertDefinition[] = [
     test: () => ({ firing: [], silent: undefined, steadyMinutes: 0, labels: {} }),
   },
   ...natsAlertDefinitions(),
+  ...JOB_ALERTS,
 ];
 
 export function catalogueNames(): string[] {

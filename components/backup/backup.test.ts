@@ -3,8 +3,15 @@ import { test } from "node:test";
 import { parse as parseYaml, stringify } from "yaml";
 import { ConfigError, loadStackConfig } from "../../stacks/config/load";
 import { planEnvironment } from "../../stacks/plan";
-import { loadRepoStack, readStackFileText, stackFileInputFromText, STACKS } from "../../test/support/stack-files";
+import {
+  loadRepoStack,
+  readStackFileText,
+  REPO_ROOT,
+  stackFileInputFromText,
+  STACKS,
+} from "../../test/support/stack-files";
 import { networkPolicies } from "../targets/kubernetes/manifests";
+import { redisVersions } from "./images";
 import { backupsToKeep, isoWeek } from "./retention";
 
 const name = (iso: string) => `postgres-${iso.replace(/[-:]/g, "")}.dump`;
@@ -61,7 +68,9 @@ test("disabling a data store's backup must be explicit, and must name a data sto
   doc.config["ops-baseline:backup"] = { dataStores: { mysql: { enabled: false } }, schedule: "61 * * * *" };
   assert.throws(
     () => loadStackConfig(stackFileInputFromText("dev", stringify(doc))),
-    (e: unknown) => e instanceof ConfigError && /backup\.schedule: .*minute "61" must be/.test(e.message),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /backup\.schedule: "61 \* \* \* \*" is not a valid cron expression: Invalid value for minute: 61/.test(e.message),
   );
   doc.config["ops-baseline:backup"] = { dataStores: { mysql: { enabled: false } } };
   assert.throws(
@@ -119,8 +128,23 @@ test("both stacks archive PostgreSQL WAL with pgBackRest; prod to S3 with its ke
         "PGBACKREST_REPO1_CIPHER_PASS",
         "PGBACKREST_REPO1_S3_KEY",
         "PGBACKREST_REPO1_S3_KEY_SECRET",
+        "PGPASSWORD",
       ]);
     }
+    // pgBackRest connects as the backup role, in the database ensure-roles grants it in; the
+    // exporter as the monitoring role; the application as its own role.
+    assert.equal(sidecar.env.PGBACKREST_PG1_USER, "backup", `${stack}: pgBackRest's role`);
+    assert.equal(sidecar.env.PGBACKREST_PG1_DATABASE, "core_agent");
+    assert.deepEqual(
+      sidecar.secretEnv.find((e) => e.name === "PGPASSWORD"),
+      { name: "PGPASSWORD", secret: "postgresBackupPassword" },
+    );
+    const exporter = plan.workloads.find((w) => w.name === "postgres-exporter");
+    assert.ok(exporter, `${stack}: the PostgreSQL exporter`);
+    assert.equal(exporter.env.DATA_SOURCE_USER, "monitor", `${stack}: the exporter's role`);
+    assert.deepEqual(exporter.secretEnv, [{ name: "DATA_SOURCE_PASS", secret: "postgresMonitorPassword" }]);
+    const api = plan.workloads.find((w) => w.name === "api")!;
+    assert.equal(api.env.DATABASE_USER, "coreagent_app", `${stack}: the application's role`);
     const drill = plan.jobs.find((j) => j.name === "postgres-restore-drill")!;
     assert.equal(drill.env.DRILL_DIR, "/drill");
     assert.equal(drill.env.BACKUP_DIR, undefined, "the drill writes nothing into a backup volume");
@@ -172,4 +196,109 @@ test("prod: the PostgreSQL pod and the restore drill may reach the S3 repository
   assert.equal(pushgateway.length, 1, "the backup sidecar pushes its metrics to the Pushgateway");
   // dev keeps its repository on a volume: nothing leaves the network.
   assert.equal(s3(policyOf("dev", "postgres")).length, 0);
+});
+
+test("volume backups use restic: dev on the backup volume, an S3 repository beside pgBackRest's, password from a secret", () => {
+  const dev = planEnvironment(loadRepoStack("dev"));
+  const job = dev.jobs.find((j) => j.name === "api-logs-archive");
+  assert.ok(job);
+  assert.deepEqual(job.command, ["/opt/ops-baseline/bin/restic-backup"]);
+  assert.equal(job.env.RESTIC_REPOSITORY, "/backups/restic/api-logs");
+  assert.equal(job.env.RESTIC_CHECK_SUBSET, "100%");
+  assert.deepEqual(job.secretEnv, [{ name: "RESTIC_PASSWORD", secret: "resticPassword" }]);
+  assert.ok(job.volumes.some((v) => v.mountPath === "/backups" && !v.readOnly));
+  assert.ok(job.volumes.some((v) => v.mountPath === "/source" && v.readOnly));
+  assert.ok(!Object.values(job.env).some((v) => /password/i.test(v)));
+
+  const doc = parseYaml(readStackFileText("prod"));
+  doc.config["ops-baseline:services"].api.volumes = [
+    { name: "logs", path: "/app/logs", size: "1Gi", persistent: true },
+  ];
+  doc.config["ops-baseline:backup"].volumes = [{ service: "api", volume: "logs" }];
+  const prod = planEnvironment(loadStackConfig(stackFileInputFromText("prod", stringify(doc))));
+  const s3 = prod.jobs.find((j) => j.name === "api-logs-archive");
+  assert.ok(s3);
+  assert.equal(
+    s3.env.RESTIC_REPOSITORY,
+    "s3:https://s3.eu-west-1.amazonaws.com:443/ops-baseline-prod-backups/restic/api-logs",
+  );
+  assert.equal(s3.env.KEEP_DAILY, "30");
+  assert.equal(s3.env.BACKUP_DIR, undefined, "no backup volume: off-site only");
+  assert.ok(!s3.volumes.some((v) => v.mountPath === "/backups"));
+  assert.deepEqual(s3.secretEnv.map((s) => s.name).sort(), [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "RESTIC_PASSWORD",
+  ]);
+  assert.ok(
+    (s3.egress ?? []).some((e) => e.ports.includes(443)),
+    "egress to the bucket",
+  );
+});
+
+test("restic settings are checked: a bad check share and a missing password secret name their keys", () => {
+  const doc = parseYaml(readStackFileText("dev"));
+  const backup = doc.config["ops-baseline:backup"];
+  doc.config["ops-baseline:backup"] = { ...backup, restic: { checkSubset: "all" } };
+  assert.throws(
+    () => loadStackConfig(stackFileInputFromText("dev", stringify(doc))),
+    (e: Error) =>
+      e instanceof ConfigError &&
+      /backup\.restic\.checkSubset: .*share of packs restic check reads back/.test(e.message),
+  );
+  doc.config["ops-baseline:backup"] = { ...backup, restic: { passwordSecret: "resticPasword" } };
+  assert.throws(
+    () => loadStackConfig(stackFileInputFromText("dev", stringify(doc))),
+    (e: Error) =>
+      e instanceof ConfigError &&
+      /resticPasword.*backup\.restic\.passwordSecret|backup\.restic\.passwordSecret.*resticPasword/s.test(e.message),
+  );
+});
+
+for (const stack of STACKS) {
+  test(`${stack}: every Redis runs the version of the backup image's redis-check-rdb`, () => {
+    const versions = redisVersions(loadRepoStack(stack), REPO_ROOT);
+    assert.ok(versions.length >= 1, "the stack has a Redis");
+    for (const v of versions) {
+      assert.match(v.server ?? "", /^\d+\.\d+\.\d+$/, `${v.store}: ${v.serverFrom}`);
+      assert.equal(
+        v.server,
+        v.tools,
+        `${v.store}: server ${v.server} (${v.serverFrom}), tools ${v.tools} (${v.toolsFrom})`,
+      );
+    }
+  });
+}
+
+test("a Redis newer than the backup tools is refused before anything is deployed (prod's former redis:7.2.5)", () => {
+  const doc = parseYaml(readStackFileText("prod"));
+  doc.config["ops-baseline:dataStores"].redis.image = "docker.io/library/redis:7.2.5-bookworm";
+  assert.throws(
+    () => loadStackConfig(stackFileInputFromText("prod", stringify(doc))),
+    (e: Error) =>
+      /dataStores\.redis\.image: runs Redis 7\.2\.5 .* redis-check-rdb 7\.0\.15 \(ARG REDIS_VERSION in images\/backup\/Dockerfile\)/.test(
+        e.message,
+      ),
+  );
+  doc.config["ops-baseline:dataStores"].redis.image = "docker.io/library/redis:latest-bookworm";
+  assert.throws(
+    () => loadStackConfig(stackFileInputFromText("prod", stringify(doc))),
+    (e: Error) => /dataStores\.redis\.image: /.test(e.message),
+  );
+  // A Redis that is not backed up needs no matching tools.
+  doc.config["ops-baseline:dataStores"].redis.image = "docker.io/library/redis:7.2.5-bookworm";
+  doc.config["ops-baseline:backup"].dataStores = { redis: { enabled: false } };
+  assert.doesNotThrow(() => loadStackConfig(stackFileInputFromText("prod", stringify(doc))));
+});
+
+test("a backed-up PostgreSQL with roles must run the project's image (the upstream one lacks pgBackRest and ensure-roles)", () => {
+  const doc = parseYaml(readStackFileText("prod"));
+  doc.config["ops-baseline:dataStores"].postgres.image = "docker.io/library/postgres:15.8-bookworm";
+  assert.throws(
+    () => loadStackConfig(stackFileInputFromText("prod", stringify(doc))),
+    (e: Error) =>
+      /dataStores\.postgres\.image: docker\.io\/library\/postgres:15\.8-bookworm lacks pgBackRest \(WAL archiving\) and ensure-roles/.test(
+        e.message,
+      ),
+  );
 });

@@ -5,6 +5,7 @@ import type { StackConfig } from "../../stacks/config/schema";
 import { containerLogPolicy, standardLabels, toResources } from "../services/workloads";
 import type { ConcernOutput, ContainerSpec, ScheduledJob, VolumeSpec } from "../workloads/model";
 import { pgbackrestRepositoryEnv, repositoryEgress, repositoryVolume } from "./pgbackrest";
+import { resticEnv } from "./restic";
 
 export const BACKUP_DIR = "/backups";
 export const PUSHGATEWAY = "pushgateway";
@@ -178,7 +179,7 @@ export function backupConcern(config: StackConfig): ConcernOutput {
   for (const { service, volume } of config.backup.volumes) {
     const name = `${service}-${volume}`;
     const jobName = `${name}-archive`;
-    // The archive runs as the service's own user, so it reads every file the service wrote.
+    // The backup runs as the service's own user, so it reads every file the service wrote.
     const owner = config.services[service]?.security;
     const securityContext = {
       runAsUser: owner?.runAsUser ?? 999,
@@ -187,35 +188,73 @@ export function backupConcern(config: StackConfig): ConcernOutput {
       runAsNonRoot: true,
       readOnlyRootFilesystem: true,
     };
+    const restic = resticEnv(config, name);
+    const local = config.backup.pitr.repository.type !== "s3";
+    const spec = container(
+      config,
+      ["/opt/ops-baseline/bin/restic-backup"],
+      { ...restic.env, BACKUP_NAME: name, SOURCE_DIR: "/source" },
+      [
+        // dev: the restic repository lives on the backup volume (local only).
+        ...(local
+          ? [
+              {
+                name: "backups",
+                mountPath: BACKUP_DIR,
+                sizeBytes: config.backup.storage,
+                persistent: true,
+                readOnly: false,
+              },
+            ]
+          : []),
+        {
+          name: "source",
+          mountPath: "/source",
+          sizeBytes: 0,
+          persistent: true,
+          readOnly: true,
+          sharedFrom: { workload: service, volume },
+        },
+        // restic stages packs (16 MiB) in temporary files until uploaded: a 300 MB backup failed
+        // with a 16 MiB /tmp (no space left), passed with 64 MiB against a local repository; S3
+        // uploads up to five packs at once, hence the margin.
+        { name: "tmp", mountPath: "/tmp", sizeBytes: 256 * 1024 ** 2, persistent: false, readOnly: false },
+      ],
+      restic.secretEnv,
+    );
+    // Off-site repository: no backup volume; the metrics file is scratch in /tmp.
+    if (!local) delete spec.env.BACKUP_DIR;
     jobs.push({
       ...jobBase(config, jobName, service),
-      ...container(
-        config,
-        ["/opt/ops-baseline/bin/backup-volume"],
-        { BACKUP_NAME: name, SOURCE_DIR: "/source" },
-        [
-          {
-            name: "backups",
-            mountPath: BACKUP_DIR,
-            sizeBytes: config.backup.storage,
-            persistent: true,
-            readOnly: false,
-          },
-          {
-            name: "source",
-            mountPath: "/source",
-            sizeBytes: 0,
-            persistent: true,
-            readOnly: true,
-            sharedFrom: { workload: service, volume },
-          },
-          { name: "tmp", mountPath: "/tmp", sizeBytes: 64 * 1024 ** 2, persistent: false, readOnly: false },
-        ],
-        [],
-      ),
+      ...spec,
       securityContext,
-      // A volume archive needs no network: it reads the mounted volume and pushes its metrics.
+      // Reads the mounted volume, writes to the repository (S3 or the backup volume), pushes metrics.
       connectsTo: [PUSHGATEWAY],
+      egress: repositoryEgress(config),
+      schedule: config.backup.schedule,
+    });
+  }
+  if (config.monitoring.enabled && jobs.length > 0) {
+    // A removed data store or volume leaves its last push in the Pushgateway (persisted); this
+    // job deletes the groups of backups and drills the stack no longer configures.
+    const names = backupNames(config);
+    const spec = container(
+      config,
+      ["/opt/ops-baseline/bin/pushgateway-prune"],
+      { CONFIGURED_BACKUPS: names.backups.join(" "), CONFIGURED_RESTORE_DRILLS: names.drills.join(" ") },
+      [{ name: "tmp", mountPath: "/tmp", sizeBytes: 16 * 1024 ** 2, persistent: false, readOnly: false }],
+      [],
+    );
+    for (const k of ["BACKUP_DIR", "KEEP_DAILY", "KEEP_LAST", "KEEP_MONTHLY", "KEEP_WEEKLY", "MAX_AGE_SECONDS"])
+      delete spec.env[k];
+    const name = "backup-metrics-prune";
+    jobs.push({
+      ...jobBase(config, name, PUSHGATEWAY),
+      ...spec,
+      // Monitoring housekeeping, not a backup: no backup alert or disk procedure lists it.
+      role: "monitoring",
+      connectsTo: [PUSHGATEWAY],
+      labels: standardLabels(config, name, "monitoring"),
       schedule: config.backup.schedule,
     });
   }

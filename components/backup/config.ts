@@ -1,6 +1,16 @@
 // The backup part of the stack file: what is backed up, when, how long it is kept, and where.
 import { z } from "zod";
-import { cpu, cronExpression, duration, name, pinnedImage, port, size, egress } from "../../stacks/config/fields";
+import {
+  buildSchema,
+  cronExpression,
+  duration,
+  egress,
+  name,
+  pinnedImage,
+  port,
+  resourcesSchema,
+  size,
+} from "../../stacks/config/fields";
 
 const retentionSchema = z.strictObject({
   /** The newest N backups. */
@@ -82,15 +92,26 @@ const pitrSchema = z.strictObject({
 });
 export type PitrConfig = z.output<typeof pitrSchema>;
 
+/**
+ * restic: the volume backups (`volumes`), encrypted and deduplicated, in the pgBackRest
+ * repository's bucket under `restic/<service>-<volume>` (S3) or on the backup volume (dev).
+ */
+const resticSchema = z.strictObject({
+  /** The repository password (restic encrypts everything with a key it unlocks), a Pulumi secret. */
+  passwordSecret: secretName(),
+  /** `restic forget --prune` keep rules, per volume. */
+  retention: retentionSchema,
+  /** Share of the packs `restic check` reads back after each run: a damaged pack among them fails it. */
+  checkSubset: z
+    .string()
+    .regex(/^(100|[1-9][0-9]?)(\.[0-9]+)?%$/, "must be the share of packs restic check reads back, e.g. 10% or 100%"),
+});
+export type ResticConfig = z.output<typeof resticSchema>;
+
 export const backupConfigSchema = z.strictObject({
   image: pinnedImage(),
-  build: z
-    .strictObject({ context: z.string(), dockerfile: z.string(), args: z.record(z.string(), z.string()).default({}) })
-    .optional(),
-  resources: z.strictObject({
-    requests: z.strictObject({ cpu: cpu(), memory: size() }),
-    limits: z.strictObject({ cpu: cpu(), memory: size() }),
-  }),
+  build: buildSchema.optional(),
+  resources: resourcesSchema,
   schedule: cronExpression(),
   retention: retentionSchema,
   /** Where backups go: a named volume on Docker, a PersistentVolumeClaim on Kubernetes. */
@@ -105,10 +126,12 @@ export const backupConfigSchema = z.strictObject({
     /** No passing drill for this long raises RestoreDrillStale (a little over the period). */
     staleAfter: duration(),
   }),
-  /** Persistent volumes of services archived as tarballs on the same schedule and retention. */
+  /** Persistent volumes of services backed up with restic (`restic`) on the same schedule. */
   volumes: z.array(z.strictObject({ service: name(), volume: name() })).default([]),
   /** Point-in-time recovery of PostgreSQL data stores with pgBackRest. */
   pitr: pitrSchema,
+  /** The restic repository of the volume backups. */
+  restic: resticSchema,
   /** Per data store; every data store is backed up unless it is listed here with enabled: false. */
   dataStores: z.record(name(), dataStoreBackupSchema).default({}),
 });

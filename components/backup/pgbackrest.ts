@@ -88,6 +88,17 @@ export function archiveArgs(config: StackConfig): string[] {
 
 function backupSidecar(config: StackConfig, w: Workload, repo: PgBackRestEnv, pgdata: string): Sidecar {
   const pitr = config.backup.pitr;
+  // pgBackRest connects as the store's backup role when there is one (ensure-roles grants it the
+  // backup functions in the store's database); it reads the data directory as the OS user.
+  const store = config.dataStores[w.name];
+  const role = store?.engine === "postgresql" ? store.roles.backup : undefined;
+  const asRole: PgBackRestEnv =
+    role && store.engine === "postgresql"
+      ? {
+          env: { PGBACKREST_PG1_USER: role.name, PGBACKREST_PG1_DATABASE: store.database },
+          secretEnv: [{ name: "PGPASSWORD", secret: role.passwordSecret }],
+        }
+      : { env: {}, secretEnv: [] };
   const alive = {
     check: { type: "exec" as const, command: ["sh", "-c", "pgrep -f 'schedule ' >/dev/null"] },
     periodSeconds: 60,
@@ -110,8 +121,9 @@ function backupSidecar(config: StackConfig, w: Workload, repo: PgBackRestEnv, pg
       PGBACKREST_PG1_PATH: pgdata,
       PGBACKREST_PG1_SOCKET_PATH: POSTGRES_SOCKET_DIR,
       PUSHGATEWAY_URL: "http://pushgateway:9091",
+      ...asRole.env,
     }),
-    secretEnv: repo.secretEnv,
+    secretEnv: [...repo.secretEnv, ...asRole.secretEnv],
     files: [],
     secretFiles: [],
     volumes: [

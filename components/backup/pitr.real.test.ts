@@ -4,11 +4,11 @@
 // that records pushes) and the network (everything on 127.0.0.1).
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { spawn, type ChildProcess } from "node:child_process";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
 import { asPostgres, freePort, PG_BIN, startPostgres, type Postgres } from "../../test/support/postgres";
+import { metricsOf, startPushRecorder, type PushRecorder } from "../../test/support/pushgateway";
 import { pgbackrestS3Env, startS3, type S3Server } from "../../test/support/s3";
 import { REPO_ROOT } from "../../test/support/stack-files";
 import { requireTool } from "../../test/support/tools";
@@ -18,9 +18,7 @@ const BUCKET = "ops-baseline-backups";
 let s3: S3Server;
 let pg: Postgres;
 let work: string;
-let pushLog: string;
-let pushgateway: ChildProcess;
-let pushgatewayUrl: string;
+let pushgateway: PushRecorder;
 
 function repoEnv(): NodeJS.ProcessEnv {
   return {
@@ -54,29 +52,13 @@ function script(name: string, args: string[], env: NodeJS.ProcessEnv = {}) {
     ...pgEnv(pg),
     BACKUP_NAME: "postgres",
     TMPDIR: work,
-    PUSHGATEWAY_URL: pushgatewayUrl,
+    PUSHGATEWAY_URL: pushgateway.url,
     ...env,
   });
 }
 
-function pushes(): { url: string; body: string }[] {
-  if (!fs.existsSync(pushLog)) return [];
-  return fs
-    .readFileSync(pushLog, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { url: string; body: string });
-}
-const clearPushes = () => fs.rmSync(pushLog, { force: true });
-
-function metricsOf(file: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const line of fs.readFileSync(file, "utf8").split("\n")) {
-    const m = /^([a-z_]+)\{[^}]*\} (\S+)$/.exec(line);
-    if (m) out[m[1]] = Number(m[2]);
-  }
-  return out;
-}
+const pushes = () => pushgateway.pushes();
+const clearPushes = () => pushgateway.clear();
 
 /** A second PostgreSQL on a restored data directory, on its own port and socket. */
 async function startRestored(data: string) {
@@ -136,21 +118,7 @@ before(async () => {
   fs.chmodSync(work, 0o777);
   s3 = await startS3();
   s3.createBucket(BUCKET);
-  // The recorder runs in its own process: the scripts run synchronously and would block this one.
-  pushLog = path.join(work, "pushes.jsonl");
-  const pushPort = await freePort();
-  pushgateway = spawn(
-    process.execPath,
-    [
-      "-e",
-      `require("http").createServer((q, s) => { let b = ""; q.on("data", (d) => (b += d)); q.on("end", () => {
-         require("fs").appendFileSync(process.argv[1], JSON.stringify({ url: q.url, body: b }) + "\\n"); s.end(); }); })
-       .listen(${pushPort}, "127.0.0.1");`,
-      pushLog,
-    ],
-    { stdio: "ignore" },
-  );
-  pushgatewayUrl = `http://127.0.0.1:${pushPort}`;
+  pushgateway = await startPushRecorder(work);
   // The server archives through the same PGBACKREST_* environment the image sets.
   pg = await startPostgres({
     settings: {
@@ -176,7 +144,7 @@ before(async () => {
 after(async () => {
   pg?.stop();
   await s3?.remove();
-  pushgateway?.kill();
+  pushgateway?.stop();
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 

@@ -33,7 +33,9 @@ export interface RestoreProcedure {
   defaultTarget?: string;
   /** The live database, for the restore that replaces it. */
   liveTarget?: string;
-  /** Backup files of this store, as a shell glob in the backup directory. */
+  /** A volume: the service whose volume it is, and the volume (restored by copying into it). */
+  volume?: { service: string; name: string };
+  /** Backup files of this store, as a shell glob in the backup directory (none for restic). */
   files: string[];
 }
 
@@ -71,8 +73,18 @@ export function restoreProcedures(config: StackConfig, at: RestoreLocations = IN
   }
   for (const { service, volume } of config.backup.volumes) {
     const name = `${service}-${volume}`;
-    const files = [`${at.backupDir}/${name}-*.tar.gz`];
-    procedures.push({ backup: name, kind: "volume", job: `${name}-archive`, list: listCommand(files), files });
+    // restic: the snapshots are in the volume's repository; restic-restore lists them and
+    // restores one into an empty directory (by default on the backup volume, or a new volume).
+    procedures.push({
+      backup: name,
+      kind: "volume",
+      job: `${name}-archive`,
+      list: [`${at.binDir}/restic-restore`, "--list"],
+      restoreNewest: (target) => [`${at.binDir}/restic-restore`, target, "latest"],
+      defaultTarget: `${at.backupDir}/restore/${name}`,
+      volume: { service, name: volume },
+      files: [],
+    });
   }
   return procedures;
 }

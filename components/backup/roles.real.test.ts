@@ -4,12 +4,14 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
-import { startPostgres, type Postgres } from "../../test/support/postgres";
+import { asPostgres, startPostgres, type Postgres } from "../../test/support/postgres";
 import { REPO_ROOT } from "../../test/support/stack-files";
 
 const ENSURE = path.join(REPO_ROOT, "images", "postgresql", "ensure-roles");
+const BIN = path.join(REPO_ROOT, "images", "backup", "bin");
 let pg: Postgres;
 
 const roles = (app: string) => ({
@@ -101,5 +103,65 @@ test("changing the application's password rotates it while the application stays
     assert.match(await app.query("SELECT 'still';", "ok-3"), /still/);
   } finally {
     app.close();
+  }
+});
+
+test("pgBackRest and the logical dump run as the backup role; a role without its grants cannot back up", async () => {
+  const repoDir = fs.mkdtempSync(path.join(os.tmpdir(), "ops-baseline-roles-repo-"));
+  fs.chmodSync(repoDir, 0o777);
+  const repoEnv = {
+    PGBACKREST_STANZA: "main",
+    PGBACKREST_REPO1_PATH: repoDir,
+    PGBACKREST_REPO1_RETENTION_FULL: "2",
+    PGBACKREST_LOCK_PATH: path.join(repoDir, "lock"),
+    PGBACKREST_LOG_PATH: path.join(repoDir, "log"),
+    PGBACKREST_LOG_LEVEL_FILE: "off",
+  };
+  const server = await startPostgres({
+    settings: {
+      wal_level: "replica",
+      archive_mode: "on",
+      archive_command: "PGBACKREST_PG1_PATH=$PWD pgbackrest archive-push %p",
+    },
+    env: { ...process.env, ...repoEnv },
+  });
+  try {
+    server.psql("postgres", "CREATE DATABASE core_agent");
+    server.psql("core_agent", "CREATE TABLE t (id int); INSERT INTO t VALUES (1), (2)");
+    const r = spawnSync(ENSURE, [], {
+      encoding: "utf8",
+      env: { ...server.env, PGDATABASE: "core_agent", ...roles("x") },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    // The sidecar's settings (components/backup/pgbackrest.ts): the role's name and its password.
+    const backupAs = (user: string, password: string, type: string) =>
+      asPostgres([path.join(BIN, "pgbackrest-backup"), type], {
+        ...process.env,
+        ...repoEnv,
+        BACKUP_NAME: "postgres-pitr",
+        TMPDIR: repoDir,
+        PGBACKREST_PG1_PATH: server.data,
+        PGBACKREST_PG1_PORT: String(server.port),
+        PGBACKREST_PG1_SOCKET_PATH: server.dir,
+        PGBACKREST_PG1_USER: user,
+        // Function grants live in each database: pgBackRest connects to the one ensure-roles grants in.
+        PGBACKREST_PG1_DATABASE: "core_agent",
+        PGPASSWORD: password,
+      });
+    const ok = backupAs("backup", "backup-pw-1", "full");
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stderr, /backup \d{8}-\d{6}F done and verified/);
+    const denied = backupAs("monitor", "monitor-pw-1", "incr");
+    assert.notEqual(denied.status, 0, "the monitoring role cannot start a backup");
+    assert.match(denied.stderr, /permission denied/);
+    // The logical dump as the backup role (pg_read_all_data).
+    const dump = spawnSync("pg_dump", ["-Fc", "-f", path.join(repoDir, "d.dump"), "core_agent"], {
+      encoding: "utf8",
+      env: { ...server.env, PGUSER: "backup", PGPASSWORD: "backup-pw-1" },
+    });
+    assert.equal(dump.status, 0, dump.stderr);
+  } finally {
+    server.stop();
+    fs.rmSync(repoDir, { recursive: true, force: true });
   }
 });

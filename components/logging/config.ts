@@ -2,18 +2,7 @@
 // the log files that services write themselves, and the searchable log store (Loki) with its
 // collector (Promtail).
 import { z } from "zod";
-import { cpu, duration, pinnedImage, port, size } from "../../stacks/config/fields";
-
-const resourcesSchema = z.strictObject({
-  requests: z.strictObject({ cpu: cpu(), memory: size() }),
-  limits: z.strictObject({ cpu: cpu(), memory: size() }),
-});
-
-const buildSchema = z.strictObject({
-  context: z.string().min(1),
-  dockerfile: z.string().min(1),
-  args: z.record(z.string(), z.string()).default({}),
-});
+import { buildSchema, duration, pinnedImage, port, resourcesSchema, size } from "../../stacks/config/fields";
 
 const DAY = 24 * 3600;
 
@@ -49,9 +38,7 @@ export const loggingConfigSchema = z.strictObject({
   /** logrotate policy for files listed in a service's `logFiles`, run by a sidecar. */
   files: z.strictObject({
     image: z.string().min(1),
-    build: z
-      .strictObject({ context: z.string(), dockerfile: z.string(), args: z.record(z.string(), z.string()).default({}) })
-      .optional(),
+    build: buildSchema.optional(),
     /** daily / weekly rotation, or by size only. */
     frequency: z.enum(["daily", "weekly", "size"]),
     /** Rotate as soon as a file exceeds this size (checked every `checkEvery` seconds). */
@@ -61,10 +48,7 @@ export const loggingConfigSchema = z.strictObject({
     /** Only for applications that cannot reopen their files: it can lose lines. */
     copytruncate: z.boolean(),
     checkEverySeconds: z.number().int().min(10),
-    resources: z.strictObject({
-      requests: z.strictObject({ cpu: cpu(), memory: size() }),
-      limits: z.strictObject({ cpu: cpu(), memory: size() }),
-    }),
+    resources: resourcesSchema,
   }),
   store: logStoreSchema,
 });

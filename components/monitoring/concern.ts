@@ -1,5 +1,6 @@
 // The monitoring concern: Prometheus, Alertmanager, Grafana and the exporters as workloads, with
 // their configuration rendered from the same stack config as the services they watch.
+import { jobOverdueSeconds } from "../jobs/config";
 import type { StackConfig } from "../../stacks/config/schema";
 import type { AlertContext } from "../alerts/catalogue";
 import { backupNames } from "../backup/concern";
@@ -148,9 +149,12 @@ export function monitoringConcern(
           args: ["--web.listen-address=:9187"],
           env: {
             DATA_SOURCE_URI: `${name}:${store.port}/${store.database}?sslmode=disable`,
-            DATA_SOURCE_USER: store.user,
+            // The monitoring role (pg_monitor) when the store has one, else the owner.
+            DATA_SOURCE_USER: store.roles.monitor?.name ?? store.user,
           },
-          secretEnv: [{ name: "DATA_SOURCE_PASS", secret: store.passwordSecret }],
+          secretEnv: [
+            { name: "DATA_SOURCE_PASS", secret: store.roles.monitor?.passwordSecret ?? store.passwordSecret },
+          ],
           connectsTo: [name],
           metricsLabels: { datastore: name },
         }),
@@ -345,6 +349,7 @@ export function monitoringConcern(
           .filter((n) => config.dataStores[n].engine === "nats")
           .sort()
       : [],
+    scheduledJobs: jobOverdueSeconds(config.jobs),
   };
   if (cluster) {
     context.infraJobs = [...new Set([...context.infraJobs, ...CLUSTER_JOBS])].sort();

@@ -1,18 +1,7 @@
 // The monitoring part of the stack file: Prometheus, Alertmanager, Grafana and the exporters.
 // Receiver keys and URLs and the Grafana admin password are names of entries in the stack's `secrets`.
 import { z } from "zod";
-import { cpu, duration, egress, pinnedImage, port, size } from "../../stacks/config/fields";
-
-const buildSchema = z.strictObject({
-  context: z.string().min(1),
-  dockerfile: z.string().min(1),
-  args: z.record(z.string(), z.string()).default({}),
-});
-
-const resourcesSchema = z.strictObject({
-  requests: z.strictObject({ cpu: cpu(), memory: size() }),
-  limits: z.strictObject({ cpu: cpu(), memory: size() }),
-});
+import { buildSchema, duration, egress, pinnedImage, port, resourcesSchema, size } from "../../stacks/config/fields";
 
 const componentCommon = {
   image: pinnedImage(),

@@ -1,4 +1,5 @@
 // Small Markdown builders: tables with escaped cells, fenced shell blocks, explicit anchors.
+import { cronLongestGapSeconds } from "../../stacks/config/fields";
 import { bytesToQuantity, millicoresToQuantity, secondsToDuration } from "../workloads/units";
 
 export function table(header: string[], rows: string[][]): string {
@@ -54,15 +55,13 @@ export function cronWords(expr: string): string {
   const days = ["Sundays", "Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays"];
   if (at && dom === "*" && mon === "*" && dow === "*") return `daily at ${at}`;
   if (at && dom === "*" && mon === "*" && /^[0-6]$/.test(dow)) return `${days[Number(dow)]} at ${at}`;
+  if (at && /^\d+$/.test(dom) && mon === "*" && dow === "*") return `on day ${dom} of each month at ${at}`;
+  const every = /^\*\/(\d+)$/.exec(m);
+  if (every && h === "*" && dom === "*" && mon === "*" && dow === "*") return `every ${every[1]} minutes`;
   return `\`${expr}\` (cron, UTC)`;
 }
 
-/** Longest gap between two runs of a cron expression, where it can be told from its shape. */
-export function cronInterval(expr: string): string | undefined {
-  const [m, h, dom, mon, dow] = expr.split(/\s+/);
-  const fixed = /^\d+$/.test(m) && /^\d+$/.test(h);
-  if (fixed && dom === "*" && mon === "*" && dow === "*") return "24h";
-  if (fixed && dom === "*" && mon === "*" && /^[0-6]$/.test(dow)) return "7d";
-  if (/^\d+$/.test(m) && h === "*" && dom === "*" && mon === "*" && dow === "*") return "1h";
-  return undefined;
+/** Longest gap between two runs of a cron expression (the cron library's reading, components/jobs). */
+export function cronInterval(expr: string): string {
+  return secondsToDuration(cronLongestGapSeconds(expr));
 }

@@ -1,6 +1,7 @@
 // OPERATIONS.md: what runs, how it is deployed and what is not supported, entry points, health
 // signals, the resource envelope, jobs, data and backups, log retention, start and stop, and what
 // the stack does not guarantee. Every fact comes from the model.
+import { jobOverdueSeconds } from "../jobs/config";
 import { orderByDependencies } from "../targets/docker/containers";
 import type { ContainerSpec, Probe, Workload } from "../workloads/model";
 import { shellLine } from "./commands";
@@ -149,7 +150,7 @@ export function renderOperations(m: DocModel): string {
       r.backup,
       r.kind,
       cronWords(c.backup.schedule),
-      interval ? `up to ${interval} of changes (one schedule interval), more if runs fail` : "one schedule interval",
+      `up to ${interval} of changes (one schedule interval), more if runs fail`,
       r.restoreNewest ? `[scripted](RUNBOOK.md#restore-${r.backup})` : `[by hand](RUNBOOK.md#restore-${r.backup})`,
     ];
   });
@@ -241,6 +242,12 @@ export function renderOperations(m: DocModel): string {
             String(j.backoffLimit),
           ]),
         ),
+    Object.keys(c.jobs).length > 0 &&
+      `The stack's own jobs (\`jobs\`) report each run to the Pushgateway: [JobFailed](RUNBOOK.md#jobfailed) when a run fails, [JobNotRunning](RUNBOOK.md#jobnotrunning) when the last success is older than the longest gap of the schedule plus the timeout: ${jobOverdueSeconds(
+        c.jobs,
+      )
+        .map((j) => `${code(j.name)} ${dur(j.overdueSeconds)}`)
+        .join(", ")}.`,
     cmd.kind === "docker"
       ? "On Docker each job is a long-running container whose scheduler starts the command on time and never runs two at once."
       : "On Kubernetes each job is a CronJob (`concurrencyPolicy: Forbid`, time zone UTC).",

@@ -197,6 +197,14 @@ function actions(m: DocModel, a: DocAlert): string[] {
           .filter((j) => j.name.endsWith("-restore-drill"))
           .map((j) => `For ${code(j.name)}:\n\n${sh([cmd.logs(j), ...cmd.runJobNow(j, `${j.name}-manual`)])}`),
       ];
+    case "jobfailed":
+    case "jobnotrunning":
+      return [
+        "Read the job's last run (`run-job` logs its exit status, or that it hit its timeout), fix the cause, then run it once by hand; a success clears both alerts. JobNotRunning without any failure means no run happens: the job's container (Docker) or CronJob is missing or suspended, or the Pushgateway lost its data.",
+        ...m.jobs
+          .filter((j) => j.role === "job")
+          .map((j) => `For ${code(j.name)}:\n\n${sh([cmd.logs(j), ...cmd.runJobNow(j, `${j.name}-manual`)])}`),
+      ];
     case "watchdog":
       return [
         "Nothing to fix while it fires: it is the heartbeat. It is a problem when the `heartbeat` receiver stops getting it; then check Prometheus and Alertmanager:",
@@ -291,6 +299,17 @@ export function renderRunbook(m: DocModel): string {
         ]),
       );
     }
+    if (r.kind === "volume" && r.restoreNewest && r.defaultTarget && r.volume) {
+      return join(
+        anchor(`restore-${r.backup}`),
+        `### ${r.backup} (${r.kind})`,
+        "List the restic snapshots (oldest first):",
+        sh(listing),
+        `Restore the newest snapshot into the empty directory ${code(r.defaultTarget)} and look at it (\`restic-restore <dir> <snapshot id>\` for an older one):`,
+        sh(cmd.runInJob(job, r.restoreNewest(r.defaultTarget), `${r.job}-restore`)),
+        `To put it back: stop ${code(r.volume.service)}, copy the restored files into its volume ${code(r.volume.name)} (the backup job mounts it read-only), start it again.`,
+      );
+    }
     return join(
       anchor(`restore-${r.backup}`),
       `### ${r.backup} (${r.kind})`,
@@ -298,7 +317,7 @@ export function renderRunbook(m: DocModel): string {
       sh(listing),
       r.kind === "redis"
         ? "There is no restore script for Redis snapshots. By hand: stop the data store, copy the chosen `.rdb` file over `dump.rdb` in its data volume, start it again."
-        : "There is no restore script for volume archives. By hand: stop the service, extract the chosen `.tar.gz` into its volume (`tar -xzf`), start it again.",
+        : "",
     );
   });
 

@@ -4,11 +4,6 @@
 
 const PLACEHOLDER = /\$\{secret:([A-Za-z][A-Za-z0-9_]*)\}/g;
 
-/** Names of the secrets a template refers to, sorted and unique. */
-export function secretNamesIn(template: string): string[] {
-  return [...new Set([...template.matchAll(PLACEHOLDER)].map((m) => m[1]))].sort();
-}
-
 /** Fills a template; throws naming the placeholder when a secret is not set. */
 export function fillSecretTemplate(template: string, secrets: Record<string, string>, where: string): string {
   return template.replace(PLACEHOLDER, (_, name: string) => {

@@ -144,7 +144,7 @@ export interface ContainerSpec {
   securityContext: SecurityContext;
 }
 
-export type WorkloadRole = "service" | "datastore" | "monitoring" | "backup" | "logging" | "entrypoint";
+export type WorkloadRole = "service" | "datastore" | "monitoring" | "backup" | "logging" | "entrypoint" | "job";
 
 /** A long-running process: a Deployment/StatefulSet on Kubernetes, a container on Docker. */
 export interface Workload extends ContainerSpec {
@@ -223,10 +223,6 @@ export interface ScheduledJob extends ContainerSpec {
 export interface ConcernOutput {
   workloads: Workload[];
   jobs: ScheduledJob[];
-}
-
-export function emptyConcern(): ConcernOutput {
-  return { workloads: [], jobs: [] };
 }
 
 /** Merges concerns in order; names must stay unique across all of them. */

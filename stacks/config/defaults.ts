@@ -50,6 +50,8 @@ interface EnvironmentDefaults {
   config: RawConfig;
   serviceDefaults: RawConfig;
   dataStoreDefaults: RawConfig;
+  /** Merged under every entry of `jobs`: the backup image (psql, redis-cli, curl, the run wrapper). */
+  jobDefaults: RawConfig;
   probeTimings: typeof probeTimings;
 }
 
@@ -107,6 +109,12 @@ export const ENVIRONMENT_DEFAULTS: Record<ProfileName, EnvironmentDefaults> = {
           diffSchedule: "15 2 * * 1-6",
           retention: { full: 2, fullType: "count", diff: 6 },
           drillStorage: "4Gi",
+        },
+        // Volumes with restic: a repository on the backup volume, every pack read back by check.
+        restic: {
+          passwordSecret: "resticPassword",
+          retention: { keepLast: 3, keepDaily: 7, keepWeekly: 0, keepMonthly: 0 },
+          checkSubset: "100%",
         },
       },
       // Every image here builds locally, so dev deploys offline: Prometheus, Alertmanager and
@@ -195,6 +203,13 @@ export const ENVIRONMENT_DEFAULTS: Record<ProfileName, EnvironmentDefaults> = {
       resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
       security: { readOnlyRootFilesystem: false },
     },
+    jobDefaults: {
+      image: "ops-baseline/backup:0.1.0",
+      build: { context: "images/backup", dockerfile: "images/backup/Dockerfile" },
+      timeout: "10m",
+      resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+      security: { runAsUser: 999, runAsGroup: 999 },
+    },
     probeTimings,
   },
   prod: {
@@ -261,6 +276,13 @@ export const ENVIRONMENT_DEFAULTS: Record<ProfileName, EnvironmentDefaults> = {
           retention: { full: 4, fullType: "count", diff: 6 },
           drillStorage: "200Gi",
         },
+        // Volumes with restic, in the pgBackRest bucket; RTAP: application logs kept 30 days.
+        // check reads a tenth of the packs back each night (all of them within about a month).
+        restic: {
+          passwordSecret: "resticPassword",
+          retention: { keepLast: 7, keepDaily: 30, keepWeekly: 0, keepMonthly: 0 },
+          checkSubset: "10%",
+        },
       },
       monitoring: {
         enabled: true,
@@ -322,6 +344,12 @@ export const ENVIRONMENT_DEFAULTS: Record<ProfileName, EnvironmentDefaults> = {
       resources: { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } },
       security: { readOnlyRootFilesystem: false },
     },
+    jobDefaults: {
+      image: "ghcr.io/ops-baseline/backup:0.1.0",
+      timeout: "10m",
+      resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+      security: { runAsUser: 999, runAsGroup: 999 },
+    },
     probeTimings,
   },
 };
@@ -374,6 +402,7 @@ export function applyEnvironmentDefaults(profile: ProfileName, stack: string, fi
   );
   merged.dataStores = mapEntries(merged.dataStores, (store) => deepMerge(defaults.dataStoreDefaults, store));
   merged.entrypoints = mapEntries(merged.entrypoints, (entry) => deepMerge(ENTRYPOINT_DEFAULTS, entry));
+  merged.jobs = mapEntries(merged.jobs, (job) => deepMerge(defaults.jobDefaults, job));
   return merged;
 }
 

@@ -1,6 +1,7 @@
 // zod field types shared by every concern's part of the stack-file schema: durations, sizes,
 // CPU quantities, pinned images, names. Each one turns text into base units and reports a
 // message that says what would be right.
+import { Cron } from "croner";
 import { z } from "zod";
 import { parseCpu, parseDuration, parseSize, type Parsed } from "../../components/workloads/units";
 
@@ -78,40 +79,107 @@ export function imagePinProblem(ref: string): string | undefined {
 /** Environment values as YAML writes them (3000, true) become the strings a process sees. */
 export const envValue = () => z.union([z.string(), z.number(), z.boolean()]).transform((value) => String(value));
 
-/** Cron: five fields, each a list of `*`, numbers, ranges and steps within the field's bounds. */
+/**
+ * Cron: five fields (minute hour day-of-month month day-of-week), evaluated in UTC. The library
+ * croner checks ranges and meaning; only the syntax both schedulers read is accepted (the
+ * Kubernetes CronJob controller and supercronic on Docker): numbers, month and day names, `*`,
+ * `?`, ranges, lists and steps, no `L`, `W` or `#`.
+ */
 export const cronExpression = () =>
   z.string().superRefine((text, ctx) => {
     const problem = cronProblem(text);
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
 
-const CRON_FIELDS: Array<[string, number, number]> = [
-  ["minute", 0, 59],
-  ["hour", 0, 23],
-  ["day of month", 1, 31],
-  ["month", 1, 12],
-  ["day of week", 0, 7],
-];
+const CRON_NAMES = /^(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|SUN|MON|TUE|WED|THU|FRI|SAT)$/i;
 
 export function cronProblem(text: string): string | undefined {
   const fields = text.trim().split(/\s+/);
   if (fields.length !== 5) {
     return `"${text}" is not a cron expression; write five fields: minute hour day-of-month month day-of-week, e.g. "30 2 * * *"`;
   }
-  for (let i = 0; i < 5; i++) {
-    const [label, min, max] = CRON_FIELDS[i];
-    for (const part of fields[i].split(",")) {
-      const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(part);
-      const bad = `"${text}": ${label} "${fields[i]}" must be *, a number from ${min} to ${max}, a range a-b or a step */n`;
-      if (!m) return bad;
-      const numbers = [m[2], m[3]].filter((v) => v !== undefined).map(Number);
-      if (numbers.some((n) => n < min || n > max)) return bad;
-      if (numbers.length === 2 && numbers[0] > numbers[1]) return bad;
-      if (m[4] !== undefined && Number(m[4]) === 0) return bad;
-    }
+  const token = fields
+    .flatMap((f) => f.split(/[,/-]/))
+    .find((t) => !(t === "*" || t === "?" || /^\d+$/.test(t) || CRON_NAMES.test(t)));
+  if (token !== undefined) {
+    return `"${text}": "${token}" is not a number, a month or day name, * or ?; write lists, ranges a-b and steps */n of those (L, W and # are not read by every scheduler)`;
   }
+  let next: Date | null;
+  try {
+    next = utcCron(text).nextRun();
+  } catch (error) {
+    const reason = (error as Error).message.replace(/^CronPattern: /, "");
+    return `"${text}" is not a valid cron expression: ${reason}`;
+  }
+  if (next === null) return `"${text}" never runs (no date matches it); check the day of month and month`;
   return undefined;
 }
+
+const DAY_MS = 86_400_000;
+
+function utcCron(text: string): Cron {
+  return new Cron(text, { paused: true, utcOffset: 0, legacyMode: true });
+}
+
+/**
+ * The longest gap between two runs of a cron expression in UTC, over a year and a week of runs
+ * from a fixed start (deterministic): the period after which a missing run is overdue. Exact over
+ * the first 5000 runs; beyond them a longer gap is found by a daily sample that falls inside it.
+ */
+export function cronLongestGapSeconds(text: string): number {
+  const cron = utcCron(text);
+  const start = Date.UTC(2024, 0, 1);
+  const end = start + 373 * DAY_MS;
+  let previous = cron.nextRun(new Date(start));
+  if (previous === null) throw new Error(`"${text}" never runs`);
+  let longest = 0;
+  for (let i = 0; i < 5000 && previous.getTime() < end; i++) {
+    const next: Date | null = cron.nextRun(previous);
+    if (next === null) break;
+    longest = Math.max(longest, next.getTime() - previous.getTime());
+    previous = next;
+  }
+  for (let t = previous.getTime(); t < end; t += DAY_MS) {
+    const next = cron.nextRun(new Date(t));
+    if (next === null) break;
+    if (next.getTime() - t <= longest) continue;
+    longest = Math.max(longest, next.getTime() - lastRunAtOrBefore(cron, t));
+  }
+  return longest / 1000;
+}
+
+function lastRunAtOrBefore(cron: Cron, t: number): number {
+  for (let days = 1; days <= 800; days++) {
+    let run = cron.nextRun(new Date(t - days * DAY_MS - 1));
+    if (run === null || run.getTime() > t) continue;
+    for (let next = cron.nextRun(run); next !== null && next.getTime() <= t; next = cron.nextRun(run)) run = next;
+    return run.getTime();
+  }
+  return t;
+}
+
+/** How an image is built locally (Docker targets): context and Dockerfile relative to the repository. */
+export const buildSchema = z.strictObject({
+  context: z.string().min(1),
+  dockerfile: z.string().min(1),
+  args: z.record(z.string(), z.string()).default({}),
+});
+
+/** CPU and memory requests and limits of one container; a request above its limit is an error. */
+export const resourcesSchema = z
+  .strictObject({
+    requests: z.strictObject({ cpu: cpu(), memory: size() }),
+    limits: z.strictObject({ cpu: cpu(), memory: size() }),
+  })
+  .superRefine((r, ctx) => {
+    if (r.requests.cpu > r.limits.cpu) {
+      ctx.addIssue({ code: "custom", path: ["requests", "cpu"], message: "must not exceed limits.cpu" });
+    }
+    if (r.requests.memory > r.limits.memory) {
+      ctx.addIssue({ code: "custom", path: ["requests", "memory"], message: "must not exceed limits.memory" });
+    }
+  });
+export type ResourcesConfig = z.output<typeof resourcesSchema>;
 
 const cidr = (example: string) =>
   z.union([z.cidrv4(), z.cidrv6()], { error: () => `must be a CIDR such as ${example}` });

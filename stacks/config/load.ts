@@ -10,8 +10,10 @@ import { unknownOverrides } from "../../components/alerts/rules";
 import type { AttachedText } from "../../components/alerts/config";
 import { BURN_ALERTS, latencyThresholdProblem } from "../../components/alerts/slo";
 import { entrypointProblems, entrypointSecretUses } from "../../components/entrypoints/validate";
+import { jobProblems } from "../../components/jobs/config";
 import { logFileProblems } from "../../components/logging/logrotate";
 import { natsProblems } from "../../components/services/nats";
+import { postgresImageProblems, redisVersionProblems } from "../../components/backup/images";
 import { applyEnvironmentDefaults, isPlainObject, type RawConfig } from "./defaults";
 import { name as nameField } from "./fields";
 import { integrationProblems, placeServices } from "./integrations";
@@ -223,12 +225,17 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
     }
   }
   for (const [secret, at] of entrypointSecretUses(config)) useSecret(secret, at);
+  for (const [jobName, job] of Object.entries(config.jobs)) {
+    for (const [envName, secret] of Object.entries(job.secretEnv))
+      useSecret(secret, `jobs.${jobName}.secretEnv.${envName}`);
+  }
   const pitr = config.backup.pitr;
   useSecret(pitr.cipherPassSecret, "backup.pitr.cipherPassSecret");
   if (pitr.repository.type === "s3") {
     useSecret(pitr.repository.accessKeySecret, "backup.pitr.repository.accessKeySecret");
     useSecret(pitr.repository.secretKeySecret, "backup.pitr.repository.secretKeySecret");
   }
+  if (config.backup.volumes.length > 0) useSecret(config.backup.restic.passwordSecret, "backup.restic.passwordSecret");
   if (config.monitoring.enabled) {
     if (config.monitoring.grafana.enabled) {
       useSecret(config.monitoring.grafana.adminPasswordSecret, "monitoring.grafana.adminPasswordSecret");
@@ -249,9 +256,12 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
   }
   problems.push(...alertProblems(config));
   problems.push(...attachedTextProblems(config, input.dir ?? process.cwd()));
+  problems.push(...redisVersionProblems(config), ...postgresImageProblems(config));
   problems.push(...logFileProblems(config));
   problems.push(...entrypointProblems(config));
   problems.push(...natsProblems(config));
+  problems.push(...jobProblems(config.jobs, config));
+  for (const [jobName, job] of Object.entries(config.jobs)) problems.push(...plainEnvProblems(`jobs.${jobName}`, job));
   config.backup.volumes.forEach(({ service, volume }, i) => {
     const svc = config.services[service];
     const at = `backup.volumes.${i}`;
@@ -340,16 +350,7 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
         `is ${svc.replicas}, below the ${config.environment} minimum of ${config.rules.minReplicas} for a stateless service`,
       );
     }
-    for (const envName of Object.keys(svc.env)) {
-      if (SECRET_LOOKING_ENV.test(envName)) {
-        add(
-          `${at}.env.${envName}`,
-          `looks like a credential; move it to secretEnv (${envName}: <secret name>) so it comes from a Pulumi secret`,
-        );
-      }
-    }
-    const overlap = Object.keys(svc.secretEnv).filter((k) => k in svc.env);
-    for (const k of overlap) add(`${at}.secretEnv.${k}`, "is also set in env; keep one");
+    problems.push(...plainEnvProblems(at, svc));
     const volumeNames = svc.volumes.map((v) => v.name);
     for (const dup of new Set(volumeNames.filter((n, i) => volumeNames.indexOf(n) !== i))) {
       add(`${at}.volumes`, `volume name "${dup}" is used twice`);
@@ -372,6 +373,26 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
 }
 
 /** Runbook text files named in the stack file must exist and be files (relative to the stack file). */
+/** Credential-looking names in plain `env`, and names set both there and in `secretEnv`. */
+function plainEnvProblems(
+  at: string,
+  spec: { env: Record<string, string>; secretEnv: Record<string, string> },
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const envName of Object.keys(spec.env)) {
+    if (SECRET_LOOKING_ENV.test(envName)) {
+      problems.push({
+        path: `${at}.env.${envName}`,
+        message: `looks like a credential; move it to secretEnv (${envName}: <secret name>) so it comes from a Pulumi secret`,
+      });
+    }
+  }
+  for (const k of Object.keys(spec.secretEnv).filter((k) => k in spec.env)) {
+    problems.push({ path: `${at}.secretEnv.${k}`, message: "is also set in env; keep one" });
+  }
+  return problems;
+}
+
 function attachedTextProblems(config: StackConfig, dir: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const attached: Array<[string, AttachedText | undefined]> = [

@@ -8,9 +8,10 @@ import { z } from "zod";
 import { alertsConfigSchema, attachedTextSchema } from "../../components/alerts/config";
 import { backupConfigSchema } from "../../components/backup/config";
 import { entrypointsSchema } from "../../components/entrypoints/config";
+import { jobsConfigSchema } from "../../components/jobs/config";
 import { loggingConfigSchema } from "../../components/logging/config";
 import { monitoringConfigSchema } from "../../components/monitoring/config";
-import { cpu, duration, egress, envValue, name, pinnedImage, port, size } from "./fields";
+import { buildSchema, duration, egress, envValue, name, pinnedImage, port, resourcesSchema, size } from "./fields";
 
 /**
  * Defaults profiles (stacks/config/defaults.ts): `dev` is dev-like (one replica, local builds,
@@ -19,12 +20,6 @@ import { cpu, duration, egress, envValue, name, pinnedImage, port, size } from "
  */
 export const PROFILES = ["dev", "prod"] as const;
 export type ProfileName = (typeof PROFILES)[number];
-
-const buildSchema = z.strictObject({
-  context: z.string().min(1),
-  dockerfile: z.string().min(1),
-  args: z.record(z.string(), z.string()).default({}),
-});
 
 const probeSchema = z
   .strictObject({
@@ -51,20 +46,7 @@ const probeSchema = z
   });
 export type ProbeConfig = z.output<typeof probeSchema>;
 
-const resourcesSchema = z
-  .strictObject({
-    requests: z.strictObject({ cpu: cpu(), memory: size() }),
-    limits: z.strictObject({ cpu: cpu(), memory: size() }),
-  })
-  .superRefine((r, ctx) => {
-    if (r.requests.cpu > r.limits.cpu) {
-      ctx.addIssue({ code: "custom", path: ["requests", "cpu"], message: "must not exceed limits.cpu" });
-    }
-    if (r.requests.memory > r.limits.memory) {
-      ctx.addIssue({ code: "custom", path: ["requests", "memory"], message: "must not exceed limits.memory" });
-    }
-  });
-export type ResourcesConfig = z.output<typeof resourcesSchema>;
+export type { ResourcesConfig } from "./fields";
 
 const portSchema = z.strictObject({
   name: name(),
@@ -286,6 +268,8 @@ export const stackConfigSchema = z.strictObject({
   backup: backupConfigSchema,
   /** TLS entry points: an nginx reverse proxy on Docker, an Ingress on Kubernetes. */
   entrypoints: entrypointsSchema,
+  /** The team's own scheduled jobs (components/jobs). */
+  jobs: jobsConfigSchema,
 });
 
 /** The validated stack file: quantities in base units (seconds, bytes, millicores). */

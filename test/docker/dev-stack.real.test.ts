@@ -92,13 +92,13 @@ test("a backup runs inside its container and its metrics reach Prometheus", asyn
   );
   const archive = spawnSync(
     "docker",
-    ["exec", containerName(ctx, "api-logs-archive"), "/opt/ops-baseline/bin/backup-volume"],
+    ["exec", containerName(ctx, "api-logs-archive"), "/opt/ops-baseline/bin/restic-backup"],
     { encoding: "utf8" },
   );
   assert.equal(archive.status, 0, archive.stderr);
   assert.match(
-    docker(["exec", containerName(ctx, "api-logs-archive"), "ls", "/backups"]),
-    /api-logs-\d{8}T\d{6}Z\.tar\.gz/,
+    docker(["exec", containerName(ctx, "api-logs-archive"), "/opt/ops-baseline/bin/restic-restore", "--list"]),
+    /1 snapshots/,
   );
   await poll("backup metrics in Prometheus", 60, async () => {
     const r = await promQuery('backup_last_attempt_success{backup="postgres"} == 1');

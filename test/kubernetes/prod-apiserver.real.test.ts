@@ -86,6 +86,25 @@ test("prod: what the stack sends is what the API server stores (no diff on the n
   assert.deepEqual(diffs, []);
 });
 
+test("prod: the stack's own jobs are stored as CronJobs; the API server refuses a schedule that is not cron", async () => {
+  const own = objects.filter((o) => o.kind === "CronJob" && o.metadata.labels["app.kubernetes.io/component"] === "job");
+  assert.deepEqual(own.map((o) => o.metadata.name).sort(), ["reindex", "vacuum-analyze"]);
+  for (const obj of own) {
+    const res = await api.request("GET", objectPath(obj));
+    assert.equal(res.status, 200, `${key(obj)} is stored`);
+    assert.equal(res.body.spec.concurrencyPolicy, "Forbid");
+    assert.equal(res.body.spec.schedule, obj.spec.schedule);
+    assert.equal(res.body.spec.jobTemplate.spec.activeDeadlineSeconds, obj.spec.jobTemplate.spec.activeDeadlineSeconds);
+  }
+  // The same object with a schedule croner refuses too: the server's validation is the real check.
+  const bad = structuredClone(own[0]);
+  bad.metadata.name = "bad-schedule";
+  bad.spec.schedule = "61 * * * *";
+  const res = await api.request("POST", `/apis/batch/v1/namespaces/${bad.metadata.namespace}/cronjobs?dryRun=All`, bad);
+  assert.equal(res.status, 422, JSON.stringify(res.body));
+  assert.match(res.body.message, /schedule/);
+});
+
 test("prod: every pod template is admitted by its namespace's Pod Security profile", async () => {
   const templates = objects.flatMap(podTemplates);
   assert.ok(templates.length >= 8, `${templates.length} pod templates`);

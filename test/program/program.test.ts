@@ -171,7 +171,7 @@ test("prod: probes, requests and limits, restricted security context on every co
     limits: { cpu: "1", memory: "512Mi" },
   });
   const dbPassword = api.env.find((e: any) => e.name === "DATABASE_PASSWORD");
-  assert.deepEqual(dbPassword.valueFrom, { secretKeyRef: { name: "api-env", key: "postgresPassword" } });
+  assert.deepEqual(dbPassword.valueFrom, { secretKeyRef: { name: "api-env", key: "postgresAppPassword" } });
 });
 
 test("prod: a PodDisruptionBudget for every multi-replica workload", async () => {
@@ -265,8 +265,14 @@ test("prod: Grafana gets its admin password from a secret and Alertmanager its r
 
 test("prod: backups are CronJobs that never overlap, with deadlines and history limits", async () => {
   const run = await runProgram("prod");
-  const jobs = run.byType("kubernetes:batch/v1:CronJob").map((j) => j.inputs as any);
+  const cronJobs = run.byType("kubernetes:batch/v1:CronJob").map((j) => j.inputs as any);
+  const component = (j: any) => j.metadata.labels["app.kubernetes.io/component"];
+  // The Pushgateway clean-up is monitoring housekeeping, not a backup: no backup alert lists it.
+  const prune = cronJobs.find((j) => j.metadata.name === "backup-metrics-prune");
+  assert.equal(prune && component(prune), "monitoring");
+  const jobs = [prune, ...cronJobs.filter((j) => component(j) === "backup")];
   assert.deepEqual(jobs.map((j) => j.metadata.name).sort(), [
+    "backup-metrics-prune",
     "postgres-backup",
     "postgres-restore-drill",
     "redis-backup",
@@ -285,6 +291,27 @@ test("prod: backups are CronJobs that never overlap, with deadlines and history 
   const claim = run.one("kubernetes:core/v1:PersistentVolumeClaim", "persistentvolumeclaim-postgres-backup-backups")
     .inputs as any;
   assert.equal(claim.spec.resources.requests.storage, "100Gi");
+});
+
+test("prod: the stack's own jobs (C0Di3's weekly VACUUM ANALYZE, monthly REINDEX) are CronJobs that report", async () => {
+  const run = await runProgram("prod");
+  const jobs = run
+    .byType("kubernetes:batch/v1:CronJob")
+    .map((j) => j.inputs as any)
+    .filter((j) => j.metadata.labels["app.kubernetes.io/component"] === "job");
+  assert.deepEqual(
+    jobs.map((j) => [j.metadata.name, j.spec.schedule, j.spec.jobTemplate.spec.activeDeadlineSeconds]).sort(),
+    [
+      ["reindex", "0 4 1 * *", 7230],
+      ["vacuum-analyze", "0 3 * * 0", 3630],
+    ],
+  );
+  for (const j of jobs) {
+    assert.equal(j.spec.concurrencyPolicy, "Forbid");
+    const container = j.spec.jobTemplate.spec.template.spec.containers[0];
+    assert.equal(container.command[0], "/opt/ops-baseline/bin/run-job");
+    assert.ok(container.env.some((e: any) => e.name === "PGPASSWORD" && e.valueFrom?.secretKeyRef));
+  }
 });
 
 test("dev: backups run in scheduler containers on a backup volume; the API rotates its log files", async () => {

@@ -28,6 +28,7 @@ import type { ContainerSpec, Workload } from "../../components/workloads/model";
 import type { StackConfig } from "../../stacks/config/schema";
 import { DOCKER_JOB_SCHEDULER } from "../../stacks/environment";
 import type { EnvironmentPlan } from "../../stacks/plan";
+import { buildImage, docker } from "./docker";
 import { REPO_ROOT } from "./stack-files";
 
 /** Containers, network and volumes of one stack, named with `stack` (a unique prefix per run). */
@@ -35,12 +36,6 @@ export function dockerStack(stack: string, config: StackConfig, plan: Environmen
   const ctx: DockerContext = { stack, bindAddress: "127.0.0.1", networkName: `ops-baseline-${stack}` };
   const created: string[] = [];
   const volumes = new Set<string>();
-
-  function docker(args: string[], input?: string | Buffer): string {
-    const r = spawnSync("docker", args, { encoding: "utf8", input, maxBuffer: 64 * 1024 ** 2 });
-    if (r.status !== 0) throw new Error(`docker ${args.slice(0, 3).join(" ")} ...: ${r.stderr.trim()}`);
-    return r.stdout.trim();
-  }
 
   function shellQuote(arg: string): string {
     return /^[A-Za-z0-9_./:=,@-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
@@ -171,24 +166,7 @@ export function dockerStack(stack: string, config: StackConfig, plan: Environmen
     const images = new Map<string, ContainerSpec["image"]>();
     for (const spec of [...plan.workloads, ...plan.workloads.flatMap((w) => w.sidecars), ...plan.jobs])
       images.set(spec.image.ref, spec.image);
-    for (const image of images.values()) {
-      assert.ok(image.build, `${image.ref} is built from the repository in dev`);
-      const r = spawnSync(
-        "docker",
-        [
-          "build",
-          "-q",
-          "-t",
-          image.ref,
-          ...Object.entries(image.build.args ?? {}).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]),
-          "-f",
-          path.join(REPO_ROOT, image.build.dockerfile),
-          path.join(REPO_ROOT, image.build.context),
-        ],
-        { encoding: "utf8", env: { ...process.env, DOCKER_BUILDKIT: "0" }, maxBuffer: 64 * 1024 ** 2 },
-      );
-      assert.equal(r.status, 0, `docker build ${image.ref}: ${r.stderr}`);
-    }
+    for (const image of images.values()) buildImage(image);
     docker(["network", "create", ctx.networkName]);
     for (const w of orderByDependencies(plan.workloads)) {
       for (const dep of w.dependsOn) await waitHealthy(containerName(ctx, dep), 180);

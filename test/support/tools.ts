@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { VERSIONS } from "../../components/monitoring/versions";
+import { REPO_ROOT } from "./stack-files";
 
 const INSTALL: Record<string, string> = {
   promtool: "apt-get install prometheus",
@@ -73,4 +74,12 @@ export function runOk(
     throw new Error(`${command} ${args.join(" ")} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
   }
   return result.stdout + result.stderr;
+}
+
+/** supercronic, the Docker jobs' scheduler, as toolchain/supercronic.sh built it (setup.sh runs that). */
+export function supercronicBinary(): string {
+  const found = run("bash", [path.join(REPO_ROOT, "toolchain", "supercronic.sh"), "--print"]);
+  if (found.status !== 0)
+    throw new Error("supercronic is not built; run: bash toolchain/supercronic.sh (scripts/setup.sh does)");
+  return found.stdout.trim();
 }

@@ -25,6 +25,9 @@ test("renaming a data store deletes its volume: high risk at the top", async () 
     stores.pg = stores.postgres;
     delete stores.postgres;
     c["ops-baseline:services"].api.dependsOn = ["pg", "redis"];
+    for (const job of Object.values(c["ops-baseline:jobs"] ?? {}) as Array<{ dataStore?: string }>) {
+      if (job.dataStore === "postgres") job.dataStore = "pg";
+    }
   });
   const s = summarize(digestBetween("dev", before, after), { stack: "dev" });
   assert.equal(s.risk, "high");

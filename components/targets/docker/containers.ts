@@ -146,10 +146,6 @@ export function userFor(spec: ContainerSpec): string | undefined {
   return runAsGroup === undefined ? String(runAsUser) : `${runAsUser}:${runAsGroup}`;
 }
 
-export function restartFor(w: Workload): string {
-  return w.restartPolicy;
-}
-
 export function memoryMegabytes(spec: ContainerSpec): number {
   return Math.max(6, Math.ceil(spec.resources.memoryLimitBytes / 1024 ** 2));
 }
