@@ -122,6 +122,19 @@ export const RUNBOOK_THRESHOLDS: RunbookThreshold[] = [
   // RTT (000): "Backup Strategy" (daily archives checked by BackupStale) and "High Disk Usage".
   { system: "rtt", alert: "DiskUsageWarning", threshold: 80, source: "000 health check: disk space" },
   { system: "rtt", alert: "BackupStale", source: "000 daily tarballs of .rtt/wal and .rtt/manifests" },
+  {
+    system: "rtt",
+    alert: "JobNotRunning",
+    rendered: 'scheduled_job="health-check"',
+    source: "000 Automated Health Monitoring: */15 * * * *",
+  },
+  { system: "rtt", alert: "JobFailed", source: "000 health check fails" },
+  {
+    system: "c0di3",
+    alert: "JobFailed",
+    rendered: 'scheduled_job=~"reindex|vacuum-analyze"',
+    source: "003 Database Maintenance: VACUUM ANALYZE weekly, REINDEX monthly",
+  },
   // T-OPS-01 (004): "Health signals (NATS :8222 ...)" and "Resource envelope (100-300 MB RAM)".
   { system: "t-ops-01", alert: "NatsServerDown", severity: "critical", source: "004 NATS health signal" },
   { system: "t-ops-01", alert: "ProcessMemoryHigh", threshold: 85, source: "004 resource envelope 100-300 MB" },
