@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "node:test";
-import { GOLDEN_DIR, goldenFiles } from "./support/golden";
+import { exampleStacks, loadExample } from "./support/examples";
+import { EXAMPLES_GOLDEN_DIR, GOLDEN_DIR, goldenFiles, goldenFilesOf } from "./support/golden";
 import { STACKS } from "./support/stack-files";
 
 function listFiles(dir: string): string[] {
@@ -12,10 +13,18 @@ function listFiles(dir: string): string[] {
     .filter((f) => fs.statSync(path.join(dir, f)).isFile());
 }
 
-for (const stack of STACKS) {
+const sets = [
+  ...STACKS.map((stack) => ({ name: stack, dir: path.join(GOLDEN_DIR, stack), files: () => goldenFiles(stack) })),
+  ...exampleStacks().map((e) => ({
+    name: `examples/${e.id}`,
+    dir: path.join(EXAMPLES_GOLDEN_DIR, e.id),
+    files: () => goldenFilesOf(loadExample(e)),
+  })),
+];
+
+for (const { name: stack, dir, files } of sets) {
   test(`golden files of ${stack} are current (update with: npm run golden)`, () => {
-    const expected = goldenFiles(stack);
-    const dir = path.join(GOLDEN_DIR, stack);
+    const expected = files();
     assert.deepEqual(
       listFiles(dir).sort(),
       [...expected.keys()].sort(),
@@ -32,5 +41,17 @@ for (const stack of STACKS) {
 }
 
 test("rendering is deterministic", () => {
-  for (const stack of STACKS) assert.deepEqual(goldenFiles(stack), goldenFiles(stack));
+  for (const { files } of sets) assert.deepEqual(files(), files());
+});
+
+test("no golden directory is left of an example that no longer exists", () => {
+  const systems = fs.existsSync(EXAMPLES_GOLDEN_DIR) ? fs.readdirSync(EXAMPLES_GOLDEN_DIR) : [];
+  const stacks = systems.flatMap((s) => fs.readdirSync(path.join(EXAMPLES_GOLDEN_DIR, s)).map((st) => `${s}/${st}`));
+  assert.deepEqual(
+    stacks.sort(),
+    exampleStacks()
+      .map((e) => e.id)
+      .sort(),
+    "run: npm run golden",
+  );
 });

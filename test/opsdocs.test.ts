@@ -74,7 +74,7 @@ for (const t of targets) {
     const anchors = anchorCounts(runbook);
     for (const [id, n] of anchors) assert.equal(n, 1, `anchor #${id} occurs ${n} times`);
     const rules = renderedRules(plan);
-    assert.ok(rules.length > 20, "the stack renders its alerts");
+    assert.ok(rules.length > 10, "the stack renders its alerts");
     for (const rule of rules) {
       const url = rule.annotations?.runbook_url ?? "";
       const [base, id] = url.split("#");
@@ -450,7 +450,8 @@ test("every alert section says what to do with at least one command for the targ
   for (const t of targets) {
     const runbook = stackDocs(t).get("RUNBOOK.md")!;
     const sections = runbook.split(/\n(?=<a id="[^"]+"><\/a>\n\n#### )/).slice(1);
-    assert.ok(sections.length > 20, `${t.relFile}: alert sections`);
+    // An example system that disables the catalogue's alerts it has no metrics for has fewer.
+    assert.ok(sections.length > 10, `${t.relFile}: alert sections`);
     for (const section of sections) {
       const name = /#### (\S+)/.exec(section)![1];
       const todo = section.slice(

@@ -11,22 +11,13 @@ import { renderPromtoolTests } from "../alerts/promtool-tests";
 import { renderRuleFiles } from "../alerts/rules";
 import { planContext } from "../../test/support/golden";
 import { loadRepoStack, STACKS } from "../../test/support/stack-files";
+import { alertmanagerFileOf, writePrometheusFilesOf } from "../../test/support/monitoring-files";
 import { pinnedTool, run, runOk } from "../../test/support/tools";
-import { planEnvironment } from "../../stacks/plan";
 import { SEVERITY_ROUTES } from "./alertmanager";
 
 /** Writes a stack's Prometheus files into a directory laid out like /etc/prometheus. */
 function writePrometheusFiles(stack: string, dir: string) {
-  const config = loadRepoStack(stack);
-  const plan = planEnvironment(config);
-  assert.ok(plan.monitoring, `${stack} has monitoring`);
-  fs.mkdirSync(path.join(dir, "rules"), { recursive: true });
-  fs.writeFileSync(
-    path.join(dir, "prometheus.yml"),
-    plan.monitoring.prometheusConfig.replaceAll("/etc/prometheus/", `${dir}/`),
-  );
-  for (const f of plan.monitoring.ruleFiles) fs.writeFileSync(path.join(dir, "rules", f.name), f.content);
-  return { config, plan };
+  return writePrometheusFilesOf(loadRepoStack(stack), dir);
 }
 
 function tempDir(): string {
@@ -112,13 +103,7 @@ test("a changed threshold, for or severity makes the generated suite fail", () =
 
 /** The rendered alertmanager.yml with secret placeholders filled by stand-in URLs. */
 function alertmanagerFile(stack: string, dir: string): string {
-  const plan = planEnvironment(loadRepoStack(stack));
-  const file = path.join(dir, "alertmanager.yml");
-  fs.writeFileSync(
-    file,
-    plan.monitoring!.alertmanagerConfig.replace(/\$\{secret:([A-Za-z0-9_]+)\}/g, "https://hooks.example.invalid/$1"),
-  );
-  return file;
+  return alertmanagerFileOf(loadRepoStack(stack), dir);
 }
 
 for (const stack of STACKS) {

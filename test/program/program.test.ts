@@ -4,21 +4,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parse as parseYaml, stringify } from "yaml";
 import { MORE_RECEIVERS, NATIVE_RECEIVERS, NEW_SECRETS, prodWithReceivers } from "../support/receivers";
-import { runProgram, type RecordedResource } from "../support/program";
+import { plainSecretLeaks, runProgram, SECRET_SIG, type RecordedResource } from "../support/program";
 import { readStackFileText } from "../support/stack-files";
-
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-
-/** Every place a stand-in secret value appears outside a secret-wrapped value. */
-function plainSecretLeaks(value: unknown, path = ""): string[] {
-  if (typeof value === "string") return value.includes("test-secret:") ? [path] : [];
-  if (Array.isArray(value)) return value.flatMap((v, i) => plainSecretLeaks(v, `${path}[${i}]`));
-  if (value && typeof value === "object") {
-    if (SECRET_SIG in value) return [];
-    return Object.entries(value).flatMap(([k, v]) => plainSecretLeaks(v, `${path}.${k}`));
-  }
-  return [];
-}
 
 function unwrap(value: any): any {
   return value && typeof value === "object" && SECRET_SIG in value ? value.value : value;

@@ -4,22 +4,28 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderPromtoolTests } from "../../components/alerts/promtool-tests";
+import type { StackConfig } from "../../stacks/config/schema";
 import { planEnvironment } from "../../stacks/plan";
 import { allDocsTargets, writeStackDocs } from "../../tools/docs/stacks";
+import { exampleStacks, loadExample } from "./examples";
 import { loadRepoStack, REPO_ROOT, STACKS } from "./stack-files";
 
 export const GOLDEN_DIR = path.join(REPO_ROOT, "test", "golden");
 
 /** Relative path -> content of every golden file of a stack. */
 export function goldenFiles(stack: string): Map<string, string> {
-  const config = loadRepoStack(stack);
+  return goldenFilesOf(loadRepoStack(stack));
+}
+
+/** Relative path -> content of every golden file of a validated stack file (also an example's). */
+export function goldenFilesOf(config: StackConfig): Map<string, string> {
   const plan = planEnvironment(config);
   const files = new Map<string, string>();
   if (plan.monitoring) {
     files.set("prometheus.yml", plan.monitoring.prometheusConfig);
     files.set("alertmanager.yml", plan.monitoring.alertmanagerConfig);
     for (const rule of plan.monitoring.ruleFiles) files.set(`rules/${rule.name}`, rule.content);
-    const ctx = planContext(stack);
+    const ctx = plan.monitoring.context;
     files.set(
       "rules/promtool-tests.yml",
       renderPromtoolTests(
@@ -54,12 +60,22 @@ export function planContext(stack: string) {
   return plan.monitoring.context;
 }
 
+/** Golden directory of each example system's stack file: test/golden/examples/<system>/<stack>/. */
+export const EXAMPLES_GOLDEN_DIR = path.join(GOLDEN_DIR, "examples");
+
 export function writeGoldenFiles(): string[] {
   const written: string[] = [];
-  for (const stack of STACKS) {
-    const dir = path.join(GOLDEN_DIR, stack);
+  const sets: Array<[string, Map<string, string>]> = [
+    ...STACKS.map((stack): [string, Map<string, string>] => [path.join(GOLDEN_DIR, stack), goldenFiles(stack)]),
+    ...exampleStacks().map((e): [string, Map<string, string>] => [
+      path.join(EXAMPLES_GOLDEN_DIR, e.id),
+      goldenFilesOf(loadExample(e)),
+    ]),
+  ];
+  fs.rmSync(EXAMPLES_GOLDEN_DIR, { recursive: true, force: true });
+  for (const [dir, files] of sets) {
     fs.rmSync(dir, { recursive: true, force: true });
-    for (const [rel, content] of goldenFiles(stack)) {
+    for (const [rel, content] of files) {
       const file = path.join(dir, rel);
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, content);

@@ -31,9 +31,12 @@ const ORDER = [
   "PodDisruptionBudget",
 ];
 
-/** `configText` replaces the stack file's text (a stack with parts the repository's files lack). */
-export async function stackManifests(stack: string, configText?: string): Promise<ApiObject[]> {
-  const run = await runProgram(stack, configText);
+/**
+ * `configText` replaces the stack file's text (a stack with parts the repository's files lack);
+ * `stackFile` names the file it comes from (an example system's).
+ */
+export async function stackManifests(stack: string, configText?: string, stackFile?: string): Promise<ApiObject[]> {
+  const run = await runProgram(stack, configText, stackFile);
   const objects = run.resources
     .filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:yaml"))
     .map((r) => unwrapSecrets(r.inputs) as ApiObject);

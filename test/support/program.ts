@@ -1,5 +1,6 @@
 // Runs the real Pulumi program (config loading + Environment) under pulumi.runtime.setMocks and
 // records every resource it registers. Used by the program tests and the benchmark.
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "../../stacks/config/load";
 import { readStackFileInput } from "../../stacks/config/read";
@@ -32,9 +33,11 @@ export function isSecretOutput<T>(output: pulumi.Output<T>): Promise<boolean> {
 
 /**
  * Runs the program for a stack. `configText` replaces the stack file's text (for bad-input
- * tests); by default the repository's Pulumi.<stack>.yaml is used.
+ * tests); by default the repository's Pulumi.<stack>.yaml is used. `stackFile` (relative to the
+ * repository, e.g. an example system's) names the file the text comes from: problems name it and
+ * attached runbook files resolve beside it.
  */
-export async function runProgram(stack: string, configText?: string): Promise<ProgramRun> {
+export async function runProgram(stack: string, configText?: string, stackFile?: string): Promise<ProgramRun> {
   const resources: RecordedResource[] = [];
   await pulumi.runtime.setMocks(
     {
@@ -57,6 +60,10 @@ export async function runProgram(stack: string, configText?: string): Promise<Pr
     // The file on disk is not the one under test: take secrecy from the text given.
     const { stackFileInputFromText } = await import("./stack-files");
     input.encryptedSecrets = stackFileInputFromText(stack, configText).encryptedSecrets;
+  }
+  if (stackFile !== undefined) {
+    input.file = stackFile;
+    input.dir = path.dirname(path.resolve(REPO_ROOT, stackFile));
   }
   const environment = new Environment(stack, { config: loadStackConfig(input), repoRoot: REPO_ROOT });
   await valueOf(environment.endpoints);
@@ -85,4 +92,18 @@ export async function runProgram(stack: string, configText?: string): Promise<Pr
       return found[0];
     },
   };
+}
+
+/** The marker Pulumi puts on a secret-wrapped value in resource inputs. */
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** Every place a stand-in secret value appears outside a secret-wrapped value. */
+export function plainSecretLeaks(value: unknown, at = ""): string[] {
+  if (typeof value === "string") return value.includes("test-secret:") ? [at] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => plainSecretLeaks(v, `${at}[${i}]`));
+  if (value && typeof value === "object") {
+    if (SECRET_SIG in value) return [];
+    return Object.entries(value).flatMap(([k, v]) => plainSecretLeaks(v, `${at}.${k}`));
+  }
+  return [];
 }
