@@ -171,3 +171,48 @@ test("an entry point loses its route to an optional service that is off, and is 
   assert.equal(off.entrypoints["llm-only"], undefined, "nothing left to route to");
   assert.doesNotMatch(planEnvironment(off).monitoring!.prometheusConfig, /llm/);
 });
+
+test("the stack's own jobs and alerts about an optional service that is off are not placed", () => {
+  const withOwn = (llm: boolean) =>
+    load(
+      withOptionalServices("prod", { llm, logAnalyzer: false }, (c) => {
+        c["ops-baseline:jobs"] = {
+          ...c["ops-baseline:jobs"],
+          "llm-warmup": { schedule: "*/30 * * * *", timeout: "5m", command: ["true"], connectsTo: ["llm", "api"] },
+        };
+        c["ops-baseline:alerts"].custom = {
+          rules: [
+            {
+              alert: "LlmQueueLong",
+              service: "llm",
+              expr: 'up{job="llm"} == 0',
+              for: "5m",
+              severity: "warning",
+              summary: "LLM queue",
+            },
+          ],
+          tests: [
+            {
+              name: "llm queue",
+              input_series: [{ series: 'up{job="llm"}', values: "0x10" }],
+              alert_rule_test: [
+                { eval_time: "6m", alertname: "LlmQueueLong", exp_alerts: [{ exp_labels: { job: "llm" } }] },
+              ],
+            },
+          ],
+        };
+      }),
+    );
+  const on = withOwn(true);
+  assert.deepEqual(on.jobs["llm-warmup"].connectsTo, ["llm", "api"]);
+  assert.deepEqual(
+    on.alerts.custom.rules.map((r) => r.alert),
+    ["LlmQueueLong"],
+  );
+  assert.equal(on.alerts.custom.tests.length, 1);
+  const off = withOwn(false);
+  assert.deepEqual(off.jobs["llm-warmup"].connectsTo, ["api"], "the job runs without the path to the service");
+  assert.deepEqual(off.alerts.custom.rules, []);
+  assert.deepEqual(off.alerts.custom.tests, []);
+  assert.doesNotMatch(JSON.stringify(planEnvironment(off).monitoring!.ruleFiles ?? {}), /LlmQueueLong/);
+});

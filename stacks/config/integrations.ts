@@ -4,6 +4,7 @@
 // the config, with every reference to them, so no concern sees them: no workload, scrape job,
 // probe, alert, SLO, document row, network policy or entry-point route. A service that depends on an optional one
 // keeps running without it (the runbooks' "depends on ... (optional)").
+import type { CustomAlerts } from "../../components/alerts/custom";
 import type { ConfigProblem } from "./load";
 import type { StackConfig } from "./schema";
 
@@ -41,13 +42,34 @@ export function placeServices(config: StackConfig): StackConfig {
     alerts: {
       ...config.alerts,
       slos: Object.fromEntries(Object.entries(config.alerts.slos).filter(([name]) => !off.has(name))),
+      custom: withoutRulesOf(config.alerts.custom, off),
     },
     backup: { ...config.backup, volumes: config.backup.volumes.filter((v) => !off.has(v.service)) },
+    // A job that mounts a volume of a service that is off cannot run and is not placed; one that
+    // only calls such a service keeps running without that path.
+    jobs: Object.fromEntries(
+      Object.entries(config.jobs)
+        .filter(([, job]) => !job.volumes.some((v) => off.has(v.from)))
+        .map(([name, job]) => [name, { ...job, connectsTo: job.connectsTo.filter((t) => !off.has(t)) }]),
+    ),
     // An entry point loses its routes to services that are off; one left with none is not placed.
     entrypoints: Object.fromEntries(
       Object.entries(config.entrypoints)
         .map(([name, e]) => [name, { ...e, routes: e.routes.filter((r) => !off.has(r.service)) }] as const)
         .filter(([, e]) => e.routes.length > 0),
     ),
+  };
+}
+
+/** The stack's own rules about services that are off are not placed, nor the tests of only those. */
+function withoutRulesOf(custom: CustomAlerts, off: Set<string>): CustomAlerts {
+  const dropped = new Set(
+    custom.rules.filter((r) => r.service !== undefined && off.has(r.service)).map((r) => r.alert ?? r.record),
+  );
+  if (dropped.size === 0) return custom;
+  return {
+    ...custom,
+    rules: custom.rules.filter((r) => !dropped.has(r.alert ?? r.record)),
+    tests: custom.tests.filter((t) => !t.alert_rule_test.every((a) => dropped.has(a.alertname))),
   };
 }
