@@ -110,10 +110,17 @@ for (const t of RUNBOOK_THRESHOLDS) {
       // inherited silently from the catalogue.
       const config = loadExample(example);
       const override = config.alerts.overrides[t.alert];
-      if (t.threshold !== undefined && t.select === undefined) {
+      // A rule of the stack's own is written there whole (its threshold is in its expression).
+      const own = config.alerts.custom.rules.find((r) => r.alert === t.alert);
+      if (own !== undefined) {
+        if (t.threshold !== undefined) assert.ok(own.expr.includes(`> ${t.threshold}`), `${example.id}: ${own.expr}`);
+        if (t.for !== undefined) assert.ok(own.for !== undefined, `${example.id}: alerts.custom ${t.alert}.for`);
+      } else if (t.threshold !== undefined && t.select === undefined) {
         assert.equal(override?.threshold, t.threshold, `${example.id}: alerts.overrides.${t.alert}.threshold`);
       }
-      if (t.for !== undefined) assert.ok(override?.for !== undefined, `${example.id}: alerts.overrides.${t.alert}.for`);
+      if (t.for !== undefined && own === undefined) {
+        assert.ok(override?.for !== undefined, `${example.id}: alerts.overrides.${t.alert}.for`);
+      }
       if (t.select !== undefined) assert.ok(Object.keys(config.alerts.slos).length > 0, `${example.id}: alerts.slos`);
       const rules = renderedRules(example).filter(
         (r) => r.alert === t.alert && (t.select === undefined || r.expr.includes(t.select)),
