@@ -13,6 +13,8 @@ import { exampleStacks, loadExample } from "../support/examples";
 import { alertmanagerFileOf, writePrometheusFilesOf } from "../support/monitoring-files";
 import { pinnedTool, run, runOk } from "../support/tools";
 import { RUNBOOK_THRESHOLDS } from "./runbook-thresholds";
+import { loadStackConfig } from "../../stacks/config/load";
+import { stackFileInputFromText } from "../support/stack-files";
 
 function withTempDir(body: (dir: string) => void) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ops-baseline-examples-"));
@@ -55,3 +57,32 @@ for (const example of exampleStacks()) {
     });
   });
 }
+
+test("rtap with its metrics renamed: the alerts, SLO rules and promtool suite follow the new names", () => {
+  const promtool = pinnedTool("promtool");
+  const example = exampleStacks().find((e) => e.id === "rtap/dev")!;
+  const renamed = fs.readFileSync(example.target.file, "utf8").replaceAll("rtap_", "pipeline_");
+  const input = stackFileInputFromText(example.stack, renamed, path.dirname(example.target.file));
+  const config = loadStackConfig({ ...input, file: example.target.relFile });
+  withTempDir((dir) => {
+    const { plan } = writePrometheusFilesOf(config, dir);
+    const text = plan.monitoring!.ruleFiles.map((f) => f.content).join("\n");
+    assert.doesNotMatch(text, /rtap_(pipeline|buffer|errors|frames)/, "no rule reads the old names");
+    for (const series of [
+      "pipeline_pipeline_latency_seconds_bucket",
+      "pipeline_buffer_utilization_ratio",
+      "pipeline_errors_total",
+    ]) {
+      assert.ok(text.includes(series), `a rule reads ${series}`);
+    }
+    const suite = renderPromtoolTests(
+      config.alerts,
+      plan.monitoring!.context,
+      plan.monitoring!.ruleFiles.map((f) => f.name),
+    );
+    assert.doesNotMatch(suite, /rtap_(pipeline|buffer|errors|frames)/);
+    fs.writeFileSync(path.join(dir, "rules", "tests.yml"), suite);
+    const tested = run(promtool, ["test", "rules", path.join(dir, "rules", "tests.yml")]);
+    assert.equal(tested.status, 0, tested.stdout + tested.stderr);
+  });
+});
