@@ -4,52 +4,29 @@
 # github.com/nats-io/prometheus-nats-exporter and Debian does not package it. Prod runs the upstream
 # image. Cached under ~/.cache/ops-baseline/nats-varz-exporter-<version>/ and staged as the image's
 # build context (images/go-binary/stage/nats-varz-exporter-<version>); a warm run takes about a
-# second. Built in a temporary directory and moved into place only when complete.
+# second (toolchain/go-tool.sh).
 #
 #   bash toolchain/nats-exporter.sh            build or reuse
 #   bash toolchain/nats-exporter.sh --print    print the binary's path (exit 1 if not built)
 set -euo pipefail
-VERSION=0.1.0
+tool=nats-exporter
+version=0.1.0
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
-cache_root="${OPS_BASELINE_CACHE:-$HOME/.cache/ops-baseline}"
+source "$repo/toolchain/go-tool.sh"
 # The version names the source too: a change to main.go without a new VERSION would reuse the cache.
 sum=$(sha256sum "$here/nats-exporter/main.go" | cut -c1-12)
-dir="$cache_root/nats-varz-exporter-$VERSION-$sum"
+dir="$cache_root/nats-varz-exporter-$version-$sum"
 bin="$dir/nats-varz-exporter"
-stage="$repo/images/go-binary/stage/nats-varz-exporter-$VERSION"
-log() { printf '[nats-exporter] %s\n' "$*" >&2; }
 
-if [ "${1:-}" = "--print" ]; then
-  [ -x "$bin" ] || exit 1
-  echo "$bin"
-  exit 0
-fi
-stage_it() {
-  mkdir -p "$stage"
-  cmp -s "$bin" "$stage/nats-varz-exporter" 2>/dev/null || cp "$bin" "$stage/nats-varz-exporter"
+build_into() {
+  cp "$here/nats-exporter/main.go" "$here/nats-exporter/go.mod" "$1/"
+  (cd "$1" && CGO_ENABLED=0 GOFLAGS=-trimpath go build -ldflags "-s -w" -o "$1/out/nats-varz-exporter" .)
 }
-if [ -x "$bin" ]; then
-  stage_it
-  log "v$VERSION: cached ($bin)"
-  exit 0
-fi
-command -v go >/dev/null || { log "go is missing: the exporter is built with the Go toolchain"; exit 1; }
-mkdir -p "$cache_root"
-work=$(mktemp -d "$cache_root/build-nats-exporter.XXXXXX")
-ticker=
-cleanup() {
-  [ -n "$ticker" ] && kill "$ticker" 2>/dev/null
-  rm -rf "$work"
+check() { "$1" --help >/dev/null 2>&1 || true; }
+stage() {
+  local target="$repo/images/go-binary/stage/nats-varz-exporter-$version"
+  mkdir -p "$target"
+  cmp -s "$bin" "$target/nats-varz-exporter" 2>/dev/null || cp "$bin" "$target/nats-varz-exporter"
 }
-trap cleanup EXIT
-started=$(date +%s)
-( while sleep 30; do log "  still building ($(($(date +%s) - started)) s)"; done ) &
-ticker=$!
-cp "$here/nats-exporter/main.go" "$here/nats-exporter/go.mod" "$work/"
-(cd "$work" && CGO_ENABLED=0 GOFLAGS=-trimpath go build -ldflags "-s -w" -o "$work/out/nats-varz-exporter" .)
-rm -rf "$dir.partial" && mkdir -p "$dir.partial"
-mv "$work/out/nats-varz-exporter" "$dir.partial/"
-rm -rf "$dir" && mv "$dir.partial" "$dir"
-stage_it
-log "v$VERSION: built in $(($(date +%s) - started)) s ($bin)"
+go_tool_main "$@"

@@ -9,8 +9,6 @@
 // are not exercised.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { fillSecretTemplate } from "../../components/targets/secrets";
 import {
@@ -29,6 +27,7 @@ import type { StackConfig } from "../../stacks/config/schema";
 import { DOCKER_JOB_SCHEDULER } from "../../stacks/environment";
 import type { EnvironmentPlan } from "../../stacks/plan";
 import { buildImage, docker } from "./docker";
+import { poll, upload } from "./docker-sandbox";
 import { REPO_ROOT } from "./stack-files";
 
 /** Containers, network and volumes of one stack, named with `stack` (a unique prefix per run). */
@@ -39,26 +38,6 @@ export function dockerStack(stack: string, config: StackConfig, plan: Environmen
 
   function shellQuote(arg: string): string {
     return /^[A-Za-z0-9_./:=,@-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-  }
-
-  /** Copies files into a created container as one tar stream (directories are created as needed). */
-  function upload(container: string, files: Array<{ path: string; content: string; mode: number }>) {
-    if (files.length === 0) return;
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ops-baseline-upload-"));
-    try {
-      for (const f of files) {
-        const target = path.join(dir, f.path);
-        fs.mkdirSync(path.dirname(target), { recursive: true });
-        fs.writeFileSync(target, f.content, { mode: f.mode });
-        fs.chmodSync(target, f.mode);
-      }
-      const tar = spawnSync("tar", ["-C", dir, "--owner=0", "--group=0", "-cf", "-", "."], {
-        maxBuffer: 256 * 1024 ** 2,
-      });
-      docker(["cp", "-", `${container}:/`], tar.stdout);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
   }
 
   function createContainer(name: string, run: ContainerRunSpec, extra: string[], entrypoint: string[] | undefined) {
@@ -137,16 +116,6 @@ export function dockerStack(stack: string, config: StackConfig, plan: Environmen
 
   function ipOf(name: string): string {
     return docker(["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name]);
-  }
-
-  async function poll<T>(what: string, seconds: number, probe: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + seconds * 1000;
-    while (Date.now() < deadline) {
-      const value = await probe().catch(() => undefined);
-      if (value !== undefined) return value;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    throw new Error(`timed out after ${seconds} s waiting for ${what}`);
   }
 
   async function promQuery(query: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
