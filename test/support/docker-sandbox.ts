@@ -118,22 +118,8 @@ export class DockerSandbox {
     upload(container, files);
   }
 
-  async waitHealthy(container: string, seconds: number): Promise<void> {
-    const deadline = Date.now() + seconds * 1000;
-    let status = "";
-    while (Date.now() < deadline) {
-      status = docker([
-        "inspect",
-        "-f",
-        "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.State.Status}}",
-        container,
-      ]);
-      if (status.startsWith("healthy") || status.startsWith("none running")) return;
-      if (status.endsWith("exited")) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    const logs = spawnSync("docker", ["logs", "--tail", "20", container], { encoding: "utf8" });
-    throw new Error(`${container} is not healthy (${status}):\n${logs.stdout}${logs.stderr}`);
+  waitHealthy(container: string, seconds: number): Promise<void> {
+    return waitHealthy(container, seconds);
   }
 
   ip(container: string): string {
@@ -145,6 +131,25 @@ export class DockerSandbox {
     for (const v of this.volumes) spawnSync("docker", ["volume", "rm", "-f", v]);
     spawnSync("docker", ["network", "rm", this.ctx.networkName]);
   }
+}
+
+/** Waits until a container is healthy (or running, without a healthcheck); fails with its last log lines. */
+export async function waitHealthy(container: string, seconds: number): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  let status = "";
+  while (Date.now() < deadline) {
+    status = docker([
+      "inspect",
+      "-f",
+      "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.State.Status}}",
+      container,
+    ]);
+    if (status.startsWith("healthy") || status.startsWith("none running")) return;
+    if (status.endsWith("exited")) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const logs = spawnSync("docker", ["logs", "--tail", "20", container], { encoding: "utf8" });
+  throw new Error(`${container} is not healthy (${status}):\n${logs.stdout}${logs.stderr}`);
 }
 
 export async function poll<T>(what: string, seconds: number, probe: () => Promise<T | undefined>): Promise<T> {

@@ -27,7 +27,7 @@ import type { StackConfig } from "../../stacks/config/schema";
 import { DOCKER_JOB_SCHEDULER } from "../../stacks/environment";
 import type { EnvironmentPlan } from "../../stacks/plan";
 import { buildImage, docker } from "./docker";
-import { poll, upload } from "./docker-sandbox";
+import { poll, upload, waitHealthy } from "./docker-sandbox";
 import { REPO_ROOT } from "./stack-files";
 
 /** Containers, network and volumes of one stack, named with `stack` (a unique prefix per run). */
@@ -93,25 +93,6 @@ export function dockerStack(stack: string, config: StackConfig, plan: Environmen
       "--health-start-period",
       h.startPeriod,
     ];
-  }
-
-  async function waitHealthy(name: string, seconds: number): Promise<void> {
-    const deadline = Date.now() + seconds * 1000;
-    let status = "";
-    while (Date.now() < deadline) {
-      status = docker([
-        "inspect",
-        "-f",
-        "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.State.Status}}",
-        name,
-      ]);
-      if (status.startsWith("healthy") || status.startsWith("none running")) return;
-      if (status.endsWith("exited")) break;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    throw new Error(
-      `${name} is not healthy (${status}); last log lines:\n${spawnSync("docker", ["logs", "--tail", "20", name], { encoding: "utf8" }).stderr}`,
-    );
   }
 
   function ipOf(name: string): string {
