@@ -1,6 +1,6 @@
 // The policies, as plain functions over a resource's type and inputs, so each one is tested with
 // a good and a bad resource without the engine. ./index.ts registers them as a PolicyPack.
-import { imagePinProblem } from "../stacks/config/fields";
+import { imagePinProblem } from "../components/fields";
 import { SECRET_LOOKING_ENV } from "../stacks/config/schema";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- resource inputs are open-ended data */

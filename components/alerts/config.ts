@@ -1,7 +1,7 @@
 // The alerts part of the stack file: per-alert tuning over the catalogue's defaults, and the
 // service level objectives that become burn-rate alerts.
 import { z } from "zod";
-import { duration } from "../../stacks/config/fields";
+import { duration } from "../fields";
 import { customAlertsSchema } from "./custom";
 
 export const SEVERITIES = ["critical", "warning", "info"] as const;

@@ -5,7 +5,7 @@
 // the generated runbook, and their tests join the stack's generated promtool suite.
 import { parser } from "@prometheus-io/lezer-promql";
 import { z } from "zod";
-import { duration } from "../../stacks/config/fields";
+import { duration } from "../fields";
 import { secondsToDuration } from "../workloads/units";
 import { runbookUrl } from "./anchors";
 import type { AlertsConfig } from "./config";

@@ -10,7 +10,7 @@ import {
   port,
   resourcesSchema,
   size,
-} from "../../stacks/config/fields";
+} from "../fields";
 
 const retentionSchema = z.strictObject({
   /** The newest N backups. */

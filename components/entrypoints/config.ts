@@ -3,7 +3,7 @@
 // Kubernetes. The certificate comes from Pulumi secrets (certificate and key) or, on Kubernetes,
 // from a cert-manager issuer.
 import { z } from "zod";
-import { cpu, name, pinnedImage, port, size } from "../../stacks/config/fields";
+import { cpu, name, pinnedImage, port, size } from "../fields";
 
 const hostName = () =>
   z

@@ -12,7 +12,7 @@ import {
   name,
   pinnedImage,
   resourcesSchema,
-} from "../../stacks/config/fields";
+} from "../fields";
 
 const jobVolumeSchema = z.strictObject({
   /** The service or data store whose volume is mounted. */

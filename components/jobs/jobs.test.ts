@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { test } from "node:test";
 import { parse as parseYaml, stringify } from "yaml";
 import { ConfigError, loadStackConfig } from "../../stacks/config/load";
-import { cronLongestGapSeconds } from "../../stacks/config/fields";
+import { cronLongestGapSeconds } from "../fields";
 import { planEnvironment } from "../../stacks/plan";
 import { readStackFileText, stackFileInputFromText } from "../../test/support/stack-files";
 import { pinnedTool, runOk } from "../../test/support/tools";

@@ -2,7 +2,7 @@
 // the log files that services write themselves, and the searchable log store (Loki) with its
 // collector (Promtail).
 import { z } from "zod";
-import { buildSchema, duration, pinnedImage, port, resourcesSchema, size } from "../../stacks/config/fields";
+import { buildSchema, duration, pinnedImage, port, resourcesSchema, size } from "../fields";
 
 const DAY = 24 * 3600;
 

@@ -1,7 +1,7 @@
 // The monitoring part of the stack file: Prometheus, Alertmanager, Grafana and the exporters.
 // Receiver keys and URLs and the Grafana admin password are names of entries in the stack's `secrets`.
 import { z } from "zod";
-import { buildSchema, duration, egress, pinnedImage, port, resourcesSchema, size } from "../../stacks/config/fields";
+import { buildSchema, duration, egress, pinnedImage, port, resourcesSchema, size } from "../fields";
 
 const componentCommon = {
   image: pinnedImage(),

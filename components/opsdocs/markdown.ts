@@ -1,5 +1,5 @@
 // Small Markdown builders: tables with escaped cells, fenced shell blocks, explicit anchors.
-import { cronLongestGapSeconds } from "../../stacks/config/fields";
+import { cronLongestGapSeconds } from "../fields";
 import { bytesToQuantity, millicoresToQuantity, secondsToDuration } from "../workloads/units";
 
 export function table(header: string[], rows: string[][]): string {

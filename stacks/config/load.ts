@@ -17,7 +17,7 @@ import { natsProblems } from "../../components/services/nats";
 import { postgresImageProblems, redisVersionProblems } from "../../components/backup/images";
 import { loadCustomAlerts } from "./custom-alerts";
 import { applyEnvironmentDefaults, isPlainObject, type RawConfig } from "./defaults";
-import { name as nameField } from "./fields";
+import { name as nameField } from "../../components/fields";
 import { integrationProblems, placeServices } from "./integrations";
 import { PROFILES, SECRET_LOOKING_ENV, stackConfigSchema, type ProfileName, type StackConfig } from "./schema";
 

@@ -12,7 +12,7 @@ import { entrypointsSchema } from "../../components/entrypoints/config";
 import { jobsConfigSchema } from "../../components/jobs/config";
 import { loggingConfigSchema } from "../../components/logging/config";
 import { monitoringConfigSchema } from "../../components/monitoring/config";
-import { buildSchema, duration, egress, envValue, name, pinnedImage, port, resourcesSchema, size } from "./fields";
+import { buildSchema, duration, egress, envValue, name, pinnedImage, port, resourcesSchema, size } from "../../components/fields";
 
 /**
  * Defaults profiles (stacks/config/defaults.ts): `dev` is dev-like (one replica, local builds,
@@ -47,7 +47,7 @@ const probeSchema = z
   });
 export type ProbeConfig = z.output<typeof probeSchema>;
 
-export type { ResourcesConfig } from "./fields";
+export type { ResourcesConfig } from "../../components/fields";
 
 const portSchema = z.strictObject({
   name: name(),

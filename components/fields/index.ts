@@ -3,7 +3,7 @@
 // message that says what would be right.
 import { Cron } from "croner";
 import { z } from "zod";
-import { parseCpu, parseDuration, parseSize, type Parsed } from "../../components/workloads/units";
+import { parseCpu, parseDuration, parseSize, type Parsed } from "../workloads/units";
 
 function quantity(parse: (text: string) => Parsed<number>) {
   return z.union([z.string(), z.number()]).transform((input, ctx) => {
