@@ -4,8 +4,10 @@ import { z } from "zod";
 import { duration } from "../fields";
 import { customAlertsSchema } from "./custom";
 
-export const SEVERITIES = ["critical", "warning", "info"] as const;
-export type Severity = (typeof SEVERITIES)[number];
+import { SEVERITIES } from "./rule-types";
+
+export { SEVERITIES };
+export type { Severity } from "./rule-types";
 
 const overrideSchema = z.strictObject({
   threshold: z.number().optional(),

@@ -8,8 +8,7 @@ import { z } from "zod";
 import { duration } from "../fields";
 import { secondsToDuration } from "../workloads/units";
 import { runbookUrl } from "./anchors";
-import type { AlertsConfig } from "./config";
-import type { PrometheusRule, RuleGroup } from "./rules";
+import type { PrometheusRule, RuleGroup } from "./rule-types";
 
 // config.ts imports this file for its schema, so its SEVERITIES are not loaded yet here.
 const SEVERITIES = ["critical", "warning", "info"] as const;
@@ -116,7 +115,7 @@ export function customLabels(r: CustomRule): Record<string, string> {
   return { ...r.labels, family: r.family ?? r.alert!, severity: r.severity! };
 }
 
-export function customAnnotations(config: Pick<AlertsConfig, "runbookBaseUrl">, r: CustomRule): Record<string, string> {
+export function customAnnotations(config: { runbookBaseUrl: string }, r: CustomRule): Record<string, string> {
   return {
     description: r.description ?? r.summary!,
     runbook_url: runbookUrl(config, r.alert!),
@@ -125,7 +124,7 @@ export function customAnnotations(config: Pick<AlertsConfig, "runbookBaseUrl">, 
 }
 
 /** The rule groups of the custom rules: the stack's own, then one per service, in file order. */
-export function customRuleGroups(config: Pick<AlertsConfig, "runbookBaseUrl" | "custom">): RuleGroup[] {
+export function customRuleGroups(config: { runbookBaseUrl: string; custom: CustomAlerts }): RuleGroup[] {
   const byGroup = new Map<string, PrometheusRule[]>();
   for (const r of config.custom.rules) {
     const group = r.service ? `ops-baseline-custom-${r.service}` : "ops-baseline-custom";

@@ -4,7 +4,7 @@
 // Only stacks with a NATS data store get these rules (an empty list otherwise), so no rule
 // matches nothing. The metric names are asserted against a real server's exporter output in
 // components/services/nats.real.test.ts.
-import type { AlertContext, AlertDefinition, AlertTestPlan, InputSeries } from "./catalogue";
+import type { AlertContext, AlertDefinition, AlertTestPlan, InputSeries } from "./catalogue/types";
 import { counter, gauge } from "./catalogue/series";
 
 /** The exporter's series of one NATS store, as promtool input. */

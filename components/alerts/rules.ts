@@ -5,10 +5,12 @@ import { secondsToDuration } from "../workloads/units";
 import { ALERT_CATALOGUE, catalogueNames, type AlertContext, type AlertDefinition } from "./catalogue";
 import { runbookUrl, type AlertsConfig, type Severity } from "./config";
 import { customRuleGroups } from "./custom";
+import type { PrometheusRule, RuleFile, RuleGroup } from "./rule-types";
 import { sloRuleGroups } from "./slo";
 
 /** Rules added by other concerns link their alerts with this too: `runbookUrl(config, alertName)`. */
 export { runbookUrl };
+export type { PrometheusRule, RuleFile, RuleGroup };
 
 /** A catalogue entry with the stack's overrides applied. */
 export interface EffectiveAlert {
@@ -18,26 +20,6 @@ export interface EffectiveAlert {
   forSeconds: number;
   threshold: number;
   disabled: boolean;
-}
-
-export interface RuleFile {
-  /** File name, e.g. "services.rules.yml". */
-  name: string;
-  content: string;
-}
-
-export interface PrometheusRule {
-  alert?: string;
-  record?: string;
-  expr: string;
-  for?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
-
-export interface RuleGroup {
-  name: string;
-  rules: PrometheusRule[];
 }
 
 /** Names in `overrides` that are not in the catalogue, for the config loader's message. */

@@ -2,12 +2,11 @@
 // windows and factors of the SRE workbook (chapter "Alerting on SLOs"):
 //   page:   14.4x over 1h and 5m, or 6x over 6h and 30m;
 //   ticket:  3x  over 1d and 2h, or 1x over 3d and 6h.
-import type { AlertContext, AlertTestPlan, InputSeries } from "./catalogue";
-import { counter, round } from "./catalogue";
-import { seriesLabels } from "./catalogue/series";
+import { counter, round, seriesLabels } from "./catalogue/series";
+import type { AlertContext, AlertTestPlan, InputSeries } from "./catalogue/types";
 import { runbookUrl, type AlertsConfig, type SloConfig } from "./config";
 import { pathMatcher, type LatencySignal, type RequestSignal, type ResolvedSignals } from "./signals";
-import type { RuleGroup } from "./rules";
+import type { RuleGroup } from "./rule-types";
 
 export const SLO_WINDOWS = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"] as const;
 

@@ -5,10 +5,10 @@ import type { StackConfig } from "../../stacks/config/schema";
 import { containerLogPolicy, standardLabels, toResources } from "../services/workloads";
 import type { ConcernOutput, ContainerSpec, ScheduledJob, VolumeSpec } from "../workloads/model";
 import { pgbackrestRepositoryEnv, repositoryEgress, repositoryVolume } from "./pgbackrest";
+import { BACKUP_DIR, PUSHGATEWAY } from "./paths";
 import { resticEnv } from "./restic";
 
-export const BACKUP_DIR = "/backups";
-export const PUSHGATEWAY = "pushgateway";
+export { BACKUP_DIR, PUSHGATEWAY };
 
 function jobBase(
   config: StackConfig,

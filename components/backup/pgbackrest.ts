@@ -7,7 +7,7 @@
 // cipher passphrase and S3 keys are Pulumi secrets.
 import type { StackConfig } from "../../stacks/config/schema";
 import { toResources } from "../services/workloads";
-import { PUSHGATEWAY } from "./concern";
+import { PUSHGATEWAY } from "./paths";
 import type { ConcernOutput, ExternalEgress, SecretEnv, Sidecar, VolumeSpec, Workload } from "../workloads/model";
 
 export const PGBACKREST_REPO_DIR = "/var/lib/pgbackrest";

@@ -5,7 +5,7 @@
 // backup volume (dev: local only).
 import type { StackConfig } from "../../stacks/config/schema";
 import type { SecretEnv } from "../workloads/model";
-import { BACKUP_DIR } from "./concern";
+import { BACKUP_DIR } from "./paths";
 
 export interface ResticEnv {
   env: Record<string, string>;

@@ -4,7 +4,7 @@
 // the Pushgateway has been up that long (the absent metric is guarded, so a fresh stack does not
 // page at once). Part of the catalogue (components/alerts/catalogue.ts), so overrides, runbook
 // sections, routing, inhibition and the generated promtool suite apply to them like to any other.
-import type { AlertContext, AlertDefinition, AlertTestPlan } from "../alerts/catalogue";
+import type { AlertContext, AlertDefinition, AlertTestPlan } from "../alerts/catalogue/types";
 
 const JOB = "scheduled_job";
 const LAST_SUCCESS = "scheduled_job_last_success_timestamp_seconds";

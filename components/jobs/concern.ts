@@ -2,7 +2,7 @@
 // a container under the scheduler on Docker. Every run goes through `run-job` (images/backup),
 // which stops it at its timeout and pushes its outcome to the Pushgateway, like the backups do.
 import type { StackConfig } from "../../stacks/config/schema";
-import { PUSHGATEWAY } from "../backup/concern";
+import { PUSHGATEWAY } from "../backup/paths";
 import { containerLogPolicy, standardLabels, toResources } from "../services/workloads";
 import type { ConcernOutput, ScheduledJob, SecretEnv, VolumeSpec } from "../workloads/model";
 

@@ -5,7 +5,7 @@
 // namespace can host instead. Pure: plain API objects, registered by the Kubernetes target.
 import type { K8sObject } from "../targets/kubernetes/manifests";
 import type { LogStoreConfig } from "./config";
-import { LOKI_HOST, LOKI_PORT, PROMTAIL_CONFIG, PROMTAIL_PORT, renderPromtailKubernetesConfig } from "./loki";
+import { LOKI_HOST, LOKI_PORT, PROMTAIL_CONFIG, PROMTAIL_PORT, renderPromtailKubernetesConfig } from "./promtail";
 
 export interface CollectorContext {
   /** The application namespace, where Loki and the pods whose logs are collected run. */

@@ -9,7 +9,7 @@ import { catalogueNames } from "../../components/alerts/catalogue";
 import { checkPromql, customFileSchema, type CustomRule, type CustomTest } from "../../components/alerts/custom";
 import { declaredSeries } from "../../components/alerts/signals";
 import { BURN_ALERTS } from "../../components/alerts/slo";
-import type { ConfigProblem } from "./load";
+import type { ConfigProblem } from "./problems";
 import type { StackConfig } from "./schema";
 
 /** Series every stack has whatever a service declares. */

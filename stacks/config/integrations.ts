@@ -5,7 +5,7 @@
 // probe, alert, SLO, document row, network policy or entry-point route. A service that depends on an optional one
 // keeps running without it (the runbooks' "depends on ... (optional)").
 import type { CustomAlerts } from "../../components/alerts/custom";
-import type { ConfigProblem } from "./load";
+import type { ConfigProblem } from "./problems";
 import type { StackConfig } from "./schema";
 
 /** A service that names an integration the stack file does not declare. */

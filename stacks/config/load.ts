@@ -19,31 +19,10 @@ import { loadCustomAlerts } from "./custom-alerts";
 import { applyEnvironmentDefaults, isPlainObject, type RawConfig } from "./defaults";
 import { name as nameField } from "../../components/fields";
 import { integrationProblems, placeServices } from "./integrations";
+import { ConfigError, NAMESPACE, type ConfigProblem } from "./problems";
 import { PROFILES, SECRET_LOOKING_ENV, stackConfigSchema, type ProfileName, type StackConfig } from "./schema";
 
-export const NAMESPACE = "ops-baseline";
-
-export interface ConfigProblem {
-  /** Key path below the namespace, e.g. "services.api.health.liveness.http". */
-  path: string;
-  message: string;
-}
-
-export class ConfigError extends Error {
-  constructor(
-    readonly file: string,
-    readonly problems: ConfigProblem[],
-  ) {
-    super(formatProblems(file, problems));
-    this.name = "ConfigError";
-  }
-}
-
-export function formatProblems(file: string, problems: ConfigProblem[]): string {
-  const lines = problems.map((p) => `  ${file}: ${NAMESPACE}:${p.path}: ${p.message}`);
-  const noun = problems.length === 1 ? "problem" : "problems";
-  return `${file} has ${problems.length} ${noun}; nothing was deployed:\n${lines.join("\n")}`;
-}
+export { ConfigError, formatProblems, NAMESPACE, type ConfigProblem } from "./problems";
 
 export interface StackFileInput {
   /** File name used in messages, e.g. "Pulumi.prod.yaml". */

@@ -12,7 +12,17 @@ import { entrypointsSchema } from "../../components/entrypoints/config";
 import { jobsConfigSchema } from "../../components/jobs/config";
 import { loggingConfigSchema } from "../../components/logging/config";
 import { monitoringConfigSchema } from "../../components/monitoring/config";
-import { buildSchema, duration, egress, envValue, name, pinnedImage, port, resourcesSchema, size } from "../../components/fields";
+import {
+  buildSchema,
+  duration,
+  egress,
+  envValue,
+  name,
+  pinnedImage,
+  port,
+  resourcesSchema,
+  size,
+} from "../../components/fields";
 
 /**
  * Defaults profiles (stacks/config/defaults.ts): `dev` is dev-like (one replica, local builds,

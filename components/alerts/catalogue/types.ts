@@ -1,7 +1,7 @@
 // The shapes every alert of the catalogue shares: its definition, the context a stack renders it
 // in (which jobs are services, what each service's signals are), and the input series its
 // generated promtool tests feed in.
-import type { Severity } from "../config";
+import type { Severity } from "../rule-types";
 import type { ResolvedSignals } from "../signals";
 
 export interface InputSeries {
