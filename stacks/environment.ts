@@ -2,7 +2,7 @@
 // Everything the stack deploys sits below it, so `pulumi preview` reads as one tree.
 import * as pulumi from "@pulumi/pulumi";
 import { DockerTarget } from "../components/targets/docker";
-import { toResources } from "../components/services/workloads";
+import { toResources } from "../components/workloads/resources";
 import { signalCoverage } from "../components/alerts/signals";
 import { KubernetesTarget } from "../components/targets/kubernetes";
 import type { StackConfig } from "./config/schema";

@@ -12,7 +12,7 @@ import { requireTool } from "../../test/support/tools";
 import { shellLine } from "../opsdocs/commands";
 import { redisVersions } from "./images";
 import { IN_CONTAINER, restoreProcedures } from "./restore";
-import { backupsToKeep } from "./retention";
+import { backupsToKeep } from "../../test/support/retention-oracle";
 
 const BIN = path.join(REPO_ROOT, "images", "backup", "bin");
 let pg: Postgres;

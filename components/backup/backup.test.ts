@@ -12,7 +12,7 @@ import {
 } from "../../test/support/stack-files";
 import { networkPolicies } from "../targets/kubernetes/manifests";
 import { redisVersions } from "./images";
-import { backupsToKeep, isoWeek } from "./retention";
+import { backupsToKeep, isoWeek } from "../../test/support/retention-oracle";
 
 const name = (iso: string) => `postgres-${iso.replace(/[-:]/g, "")}.dump`;
 

@@ -2,7 +2,8 @@
 // restore drill for PostgreSQL. The same image and scripts (images/backup) run as CronJobs on
 // Kubernetes and under the `schedule` wrapper in a container on Docker.
 import type { StackConfig } from "../../stacks/config/schema";
-import { containerLogPolicy, standardLabels, toResources } from "../services/workloads";
+import { standardLabels } from "../workloads/labels";
+import { containerLogPolicy, toResources } from "../workloads/resources";
 import type { ConcernOutput, ContainerSpec, ScheduledJob, VolumeSpec } from "../workloads/model";
 import { pgbackrestRepositoryEnv, repositoryEgress, repositoryVolume } from "./pgbackrest";
 import { BACKUP_DIR, PUSHGATEWAY } from "./paths";

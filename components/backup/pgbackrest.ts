@@ -6,7 +6,7 @@
 // (prod) or a volume (dev). Everything pgBackRest reads comes from PGBACKREST_* variables; the
 // cipher passphrase and S3 keys are Pulumi secrets.
 import type { StackConfig } from "../../stacks/config/schema";
-import { toResources } from "../services/workloads";
+import { toResources } from "../workloads/resources";
 import { PUSHGATEWAY } from "./paths";
 import type { ConcernOutput, ExternalEgress, SecretEnv, Sidecar, VolumeSpec, Workload } from "../workloads/model";
 

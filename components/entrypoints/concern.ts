@@ -2,7 +2,9 @@
 // or as an Ingress with its TLS Secret and the NetworkPolicy that lets the ingress controller in
 // (Kubernetes), plus the HTTPS endpoints the blackbox exporter probes. Pure: no Pulumi import.
 import type { StackConfig } from "../../stacks/config/schema";
-import { containerLogPolicy, standardLabels, toResources } from "../services/workloads";
+import { standardLabels } from "../workloads/labels";
+import { nonRootUser } from "../workloads/security";
+import { containerLogPolicy, toResources } from "../workloads/resources";
 import type { K8sObject } from "../targets/kubernetes/manifests";
 import { httpProbe, type Workload } from "../workloads/model";
 import type { EntrypointConfig } from "./config";
@@ -116,12 +118,7 @@ export function entrypointWorkload(config: StackConfig, name: string, entry: Ent
         : [],
     volumes: [{ name: "tmp", mountPath: "/tmp", sizeBytes: 64 * 1024 ** 2, persistent: false, readOnly: false }],
     resources: toResources(entry.resources),
-    securityContext: {
-      runAsUser: 65534,
-      runAsGroup: 65534,
-      runAsNonRoot: true,
-      readOnlyRootFilesystem: true,
-    },
+    securityContext: nonRootUser(65534, { fsGroup: false }),
     replicas: 1,
     restartPolicy: config.profile === "dev" ? "unless-stopped" : "always",
     ports: [

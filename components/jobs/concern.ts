@@ -3,7 +3,8 @@
 // which stops it at its timeout and pushes its outcome to the Pushgateway, like the backups do.
 import type { StackConfig } from "../../stacks/config/schema";
 import { PUSHGATEWAY } from "../backup/paths";
-import { containerLogPolicy, standardLabels, toResources } from "../services/workloads";
+import { standardLabels } from "../workloads/labels";
+import { containerLogPolicy, toResources } from "../workloads/resources";
 import type { ConcernOutput, ScheduledJob, SecretEnv, VolumeSpec } from "../workloads/model";
 
 /** Where the backup image installs the run wrapper. */

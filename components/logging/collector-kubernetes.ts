@@ -4,6 +4,7 @@
 // namespace (`<namespace>-logging`, Pod Security "privileged") that a shared monitoring
 // namespace can host instead. Pure: plain API objects, registered by the Kubernetes target.
 import type { K8sObject } from "../targets/kubernetes/manifests";
+import { bytesToQuantity, millicoresToQuantity } from "../workloads/units";
 import type { LogStoreConfig } from "./config";
 import { LOKI_HOST, LOKI_PORT, PROMTAIL_CONFIG, PROMTAIL_PORT, renderPromtailKubernetesConfig } from "./promtail";
 
@@ -19,10 +20,6 @@ export function collectorNamespace(namespace: string): string {
 }
 
 const NAME = "promtail";
-
-function quantity(bytes: number): string {
-  return `${Math.round(bytes / 1024 ** 2)}Mi`;
-}
 
 export function kubernetesCollectorObjects(store: LogStoreConfig, ctx: CollectorContext): K8sObject[] {
   const ns = collectorNamespace(ctx.namespace);
@@ -100,8 +97,8 @@ export function kubernetesCollectorObjects(store: LogStoreConfig, ctx: Collector
                 readinessProbe: { httpGet: { path: "/ready", port: "http" }, periodSeconds: 10 },
                 livenessProbe: { httpGet: { path: "/ready", port: "http" }, periodSeconds: 30, failureThreshold: 5 },
                 resources: {
-                  requests: { cpu: `${r.requests.cpu}m`, memory: quantity(r.requests.memory) },
-                  limits: { cpu: `${r.limits.cpu}m`, memory: quantity(r.limits.memory) },
+                  requests: { cpu: millicoresToQuantity(r.requests.cpu), memory: bytesToQuantity(r.requests.memory) },
+                  limits: { cpu: millicoresToQuantity(r.limits.cpu), memory: bytesToQuantity(r.limits.memory) },
                 },
                 securityContext: {
                   allowPrivilegeEscalation: false,

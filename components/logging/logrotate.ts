@@ -1,7 +1,7 @@
 // Rotation of the log files that services write themselves: a logrotate configuration rendered
 // from the stack file's policy, run by a sidecar that shares the service's log volume. Pure.
 import type { StackConfig } from "../../stacks/config/schema";
-import { toResources } from "../services/workloads";
+import { toResources } from "../workloads/resources";
 import type { ConcernOutput, Sidecar, Workload } from "../workloads/model";
 
 export type LogFilePolicy = StackConfig["logging"]["files"];

@@ -9,7 +9,9 @@
 // proxy here.
 import type { StackConfig } from "../../stacks/config/schema";
 import { toYaml } from "../alerts/rules";
-import { containerLogPolicy, standardLabels, toResources } from "../services/workloads";
+import { standardLabels } from "../workloads/labels";
+import { nonRootUser } from "../workloads/security";
+import { containerLogPolicy, toResources } from "../workloads/resources";
 import type { K8sObject } from "../targets/kubernetes/manifests";
 import { httpProbe, type ConcernOutput, type Workload } from "../workloads/model";
 import { kubernetesCollectorObjects } from "./collector-kubernetes";
@@ -155,13 +157,7 @@ export function lokiWorkload(store: LogStoreConfig, ctx: LogStoreContext, alertm
     secretFiles: [],
     volumes: [{ name: "data", mountPath: "/loki", sizeBytes: store.storage, persistent: true, readOnly: false }],
     resources: toResources(store.resources),
-    securityContext: {
-      runAsUser: 10001,
-      runAsGroup: 10001,
-      fsGroup: 10001,
-      runAsNonRoot: true,
-      readOnlyRootFilesystem: true,
-    },
+    securityContext: nonRootUser(10001),
     stateful: true,
     replicas: 1,
     restartPolicy: ctx.restartPolicy,

@@ -8,8 +8,6 @@ import { renderTroubleshooting } from "./troubleshooting";
 
 export type { Attachments, DocsInput } from "./model";
 
-export const DOC_FILES = ["OPERATIONS.md", "RUNBOOK.md", "TROUBLESHOOTING.md"] as const;
-
 /** File name -> content, in a fixed order; byte-identical for the same input. */
 export function renderStackDocs(input: DocsInput): Map<string, string> {
   const model = buildModel(input);

@@ -5,37 +5,17 @@ import type {
   PostgresConfig,
   ProbeConfig,
   RedisConfig,
-  ResourcesConfig,
   ServiceConfig,
   StackConfig,
 } from "../../stacks/config/schema";
-import type { ConcernOutput, LogPolicy, Probe, Resources, SecurityContext, Workload } from "../workloads/model";
+import { standardLabels } from "../workloads/labels";
+import type { ConcernOutput, Probe, SecurityContext, Workload } from "../workloads/model";
+import { containerLogPolicy, toResources } from "../workloads/resources";
 import { natsWorkloadFields } from "./nats";
 
-export const PART_OF = "ops-baseline";
-
-export function standardLabels(config: StackConfig, name: string, role: Workload["role"]): Record<string, string> {
-  return {
-    "app.kubernetes.io/component": role,
-    "app.kubernetes.io/managed-by": "pulumi",
-    "app.kubernetes.io/name": name,
-    "app.kubernetes.io/part-of": PART_OF,
-    "ops-baseline/environment": config.environment,
-  };
-}
-
-export function containerLogPolicy(config: StackConfig): LogPolicy {
-  return { maxSizeBytes: config.logging.containerLogs.maxSize, maxFiles: config.logging.containerLogs.maxFiles };
-}
-
-export function toResources(r: ResourcesConfig): Resources {
-  return {
-    cpuRequestMillicores: r.requests.cpu,
-    cpuLimitMillicores: r.limits.cpu,
-    memoryRequestBytes: r.requests.memory,
-    memoryLimitBytes: r.limits.memory,
-  };
-}
+// The floor helpers every concern uses, re-exported where they were first defined.
+export { PART_OF, standardLabels } from "../workloads/labels";
+export { containerLogPolicy, toResources } from "../workloads/resources";
 
 export function toProbe(p: ProbeConfig, defaultPort: string | undefined): Probe {
   const timings = {

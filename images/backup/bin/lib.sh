@@ -92,7 +92,8 @@ list_backups() {
 
 # Retention: the newest KEEP_LAST, plus the newest of each of the last KEEP_DAILY days,
 # KEEP_WEEKLY ISO weeks and KEEP_MONTHLY months that have a backup. The newest is always kept.
-# Runs only after a successful backup. Mirrors components/backup/retention.ts.
+# Runs only after a successful backup. The tests check it against an independent oracle
+# (test/support/retention-oracle.ts) on a synthetic history.
 prune() {
   local -A keep=() seen_day=() seen_week=() seen_month=()
   local n=0 days=0 weeks=0 months=0 file ts when day week month

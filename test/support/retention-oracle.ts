@@ -1,9 +1,9 @@
 // Which backups survive pruning: the newest `keepLast`, plus the newest backup of each of the
 // last `keepDaily` days, `keepWeekly` ISO weeks and `keepMonthly` months that have one (the
 // scheme of docker-postgres-backup-local's KEEP_DAYS/WEEKS/MONTHS and restic's --keep-*).
-// images/backup/bin/lib.sh implements the same rule in the backup image; a test runs both on the
-// same synthetic history.
-import type { RetentionConfig } from "./config";
+// The rule itself lives once, in the backup image (images/backup/bin/lib.sh, `prune`); this is the
+// tests' independent oracle of it, run beside the script on the same synthetic history.
+import type { RetentionConfig } from "../../components/backup/config";
 
 /** Backup file names carry their time: <name>-YYYYMMDDTHHMMSSZ.<ext>. */
 export function backupTime(file: string): Date | undefined {
