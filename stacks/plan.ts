@@ -13,6 +13,7 @@ import { monitoringConcern } from "../components/monitoring/concern";
 import { serviceWorkloads } from "../components/services/workloads";
 import { mergeConcerns, type ConcernOutput } from "../components/workloads/model";
 import type { StackConfig } from "./config/schema";
+import { stackContext } from "./context";
 
 export interface EnvironmentPlan extends ConcernOutput {
   config: StackConfig;
@@ -25,7 +26,11 @@ export interface EnvironmentPlan extends ConcernOutput {
 }
 
 export function planEnvironment(config: StackConfig): EnvironmentPlan {
-  const services = applyPitr(config, applyLogging(config, serviceWorkloads(config)), backedUpStores(config));
+  const services = applyPitr(
+    config,
+    applyLogging(config, serviceWorkloads(stackContext(config), config)),
+    backedUpStores(config),
+  );
   const entrypoints = { workloads: entrypointWorkloads(config), jobs: [] };
   const ingress = ingressObjects(config);
   const backup = mergeConcerns(backupConcern(config), jobsConcern(config));

@@ -1,7 +1,7 @@
 // NATS with JetStream as a data store (T-OPS-01 router): the server's configuration file, its
 // workload (client port, monitoring port with /healthz, a volume for the file store) and the
 // checks across keys that the schema cannot make. Pure: no Pulumi import.
-import type { NatsConfig, StackConfig } from "../../stacks/config/schema";
+import type { DataStoreConfig, NatsConfig } from "./config";
 import type { Workload } from "../workloads/model";
 
 export const NATS_DATA_DIR = "/data";
@@ -61,9 +61,9 @@ export function natsWorkloadFields(
   };
 }
 
-export function natsProblems(config: StackConfig): Array<{ path: string; message: string }> {
+export function natsProblems(dataStores: Record<string, DataStoreConfig>): Array<{ path: string; message: string }> {
   const problems: Array<{ path: string; message: string }> = [];
-  for (const [name, store] of Object.entries(config.dataStores)) {
+  for (const [name, store] of Object.entries(dataStores)) {
     if (store.engine !== "nats") continue;
     const at = `dataStores.${name}`;
     if (store.jetstream.maxFileStore > store.storage) {

@@ -1,16 +1,10 @@
 // The services concern: the stack file's services and data stores as target-neutral workloads.
 // Pure: no Pulumi import, tested directly.
-import type {
-  DataStoreConfig,
-  PostgresConfig,
-  ProbeConfig,
-  RedisConfig,
-  ServiceConfig,
-  StackConfig,
-} from "../../stacks/config/schema";
+import type { StackContext } from "../workloads/context";
+import type { DataStoreConfig, PostgresConfig, ProbeConfig, RedisConfig, ServiceConfig } from "./config";
 import { standardLabels } from "../workloads/labels";
 import type { ConcernOutput, Probe, SecurityContext, Workload } from "../workloads/model";
-import { containerLogPolicy, toResources } from "../workloads/resources";
+import { toResources } from "../workloads/resources";
 import { natsWorkloadFields } from "./nats";
 
 // The floor helpers every concern uses, re-exported where they were first defined.
@@ -31,9 +25,11 @@ export function toProbe(p: ProbeConfig, defaultPort: string | undefined): Probe 
 }
 
 /** Integrations (RTT runbook's `integration.<name>.enabled/.variant`) as environment variables. */
-export function integrationEnv(config: StackConfig): Record<string, string> {
+export function integrationEnv(
+  integrations: Record<string, { enabled: boolean; variant: string }>,
+): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [name, integration] of Object.entries(config.integrations).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [name, integration] of Object.entries(integrations).sort(([a], [b]) => a.localeCompare(b))) {
     const key = name.toUpperCase().replace(/-/g, "_");
     env[`INTEGRATION_${key}_ENABLED`] = String(integration.enabled);
     env[`INTEGRATION_${key}_VARIANT`] = integration.variant;
@@ -41,7 +37,7 @@ export function integrationEnv(config: StackConfig): Record<string, string> {
   return env;
 }
 
-function serviceWorkload(config: StackConfig, name: string, svc: ServiceConfig): Workload {
+function serviceWorkload(ctx: StackContext, input: ServicesInput, name: string, svc: ServiceConfig): Workload {
   const defaultPort = svc.ports[0]?.name;
   const faults: Record<string, string> = svc.faultInjection
     ? {
@@ -66,7 +62,7 @@ function serviceWorkload(config: StackConfig, name: string, svc: ServiceConfig):
     image: { ref: svc.image, build: svc.build },
     command: svc.command,
     args: svc.args,
-    env: { ...integrationEnv(config), ...svc.env, ...faults },
+    env: { ...integrationEnv(input.integrations), ...svc.env, ...faults },
     secretEnv: Object.entries(svc.secretEnv)
       .map(([envName, secret]) => ({ name: envName, secret }))
       .sort((a, b) => a.name.localeCompare(b.name)),
@@ -101,17 +97,17 @@ function serviceWorkload(config: StackConfig, name: string, svc: ServiceConfig):
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([name, e]) => ({ name, cidrs: e.cidrs, except: e.except, ports: e.ports })),
     metrics: svc.metrics ? [{ port: svc.metrics.port, path: svc.metrics.path }] : [],
-    logPolicy: containerLogPolicy(config),
+    logPolicy: ctx.logPolicy,
     logFiles: svc.logFiles,
     sidecars: [],
-    labels: standardLabels(config, name, "service"),
+    labels: standardLabels(ctx, name, "service"),
     annotations: {},
   };
 }
 
 const DATA_STORE_PROBE = { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6, initialDelaySeconds: 0 };
 
-function dataStoreBase(config: StackConfig, name: string, store: DataStoreConfig) {
+function dataStoreBase(ctx: StackContext, name: string, store: DataStoreConfig) {
   return {
     kind: "workload" as const,
     name,
@@ -141,10 +137,10 @@ function dataStoreBase(config: StackConfig, name: string, store: DataStoreConfig
     dependsOn: [],
     connectsTo: [],
     metrics: [],
-    logPolicy: containerLogPolicy(config),
+    logPolicy: ctx.logPolicy,
     logFiles: [],
     sidecars: [],
-    labels: standardLabels(config, name, "datastore"),
+    labels: standardLabels(ctx, name, "datastore"),
     annotations: {},
   };
 }
@@ -159,7 +155,7 @@ export function roleEntries(store: PostgresConfig): Array<[string, { name: strin
   });
 }
 
-function postgresWorkload(config: StackConfig, name: string, store: PostgresConfig): Workload {
+function postgresWorkload(ctx: StackContext, name: string, store: PostgresConfig): Workload {
   const ready: Probe = {
     check: {
       type: "exec",
@@ -168,7 +164,7 @@ function postgresWorkload(config: StackConfig, name: string, store: PostgresConf
     ...DATA_STORE_PROBE,
   };
   return {
-    ...dataStoreBase(config, name, store),
+    ...dataStoreBase(ctx, name, store),
     command: undefined,
     args: ["postgres", "-c", `max_connections=${store.maxConnections}`, "-c", `port=${store.port}`],
     env: {
@@ -219,7 +215,7 @@ export function renderRedisConfig(store: RedisConfig): string {
 
 export const REDIS_CONFIG_PATH = "/etc/redis-ops/redis.conf";
 
-function redisWorkload(config: StackConfig, name: string, store: RedisConfig): Workload {
+function redisWorkload(ctx: StackContext, name: string, store: RedisConfig): Workload {
   const ping: Probe = {
     check: {
       type: "exec",
@@ -228,7 +224,7 @@ function redisWorkload(config: StackConfig, name: string, store: RedisConfig): W
     ...DATA_STORE_PROBE,
   };
   return {
-    ...dataStoreBase(config, name, store),
+    ...dataStoreBase(ctx, name, store),
     command: ["redis-server"],
     args: [REDIS_CONFIG_PATH],
     env: {},
@@ -244,13 +240,20 @@ function redisWorkload(config: StackConfig, name: string, store: RedisConfig): W
   };
 }
 
+/** The slice of the stack file the services concern reads. */
+export interface ServicesInput {
+  services: Record<string, ServiceConfig>;
+  dataStores: Record<string, DataStoreConfig>;
+  integrations: Record<string, { enabled: boolean; variant: string }>;
+}
+
 /** Services and data stores of a stack, in a stable order (by name). */
-export function serviceWorkloads(config: StackConfig): ConcernOutput {
-  const services = Object.entries(config.services).map(([name, svc]) => serviceWorkload(config, name, svc));
-  const stores = Object.entries(config.dataStores).map(([name, store]) => {
-    if (store.engine === "postgresql") return postgresWorkload(config, name, store);
-    if (store.engine === "nats") return { ...dataStoreBase(config, name, store), ...natsWorkloadFields(name, store) };
-    return redisWorkload(config, name, store);
+export function serviceWorkloads(ctx: StackContext, input: ServicesInput): ConcernOutput {
+  const services = Object.entries(input.services).map(([name, svc]) => serviceWorkload(ctx, input, name, svc));
+  const stores = Object.entries(input.dataStores).map(([name, store]) => {
+    if (store.engine === "postgresql") return postgresWorkload(ctx, name, store);
+    if (store.engine === "nats") return { ...dataStoreBase(ctx, name, store), ...natsWorkloadFields(name, store) };
+    return redisWorkload(ctx, name, store);
   });
   return { workloads: [...stores, ...services].sort((a, b) => a.name.localeCompare(b.name)), jobs: [] };
 }

@@ -14,8 +14,6 @@ export interface StackContext {
   /** The stack's name: labels, object names, namespaces. */
   environment: string;
   profile: ProfileName;
-  /** The stack file, named in messages and documents. */
-  file: string;
   target: { kind: "docker" | "kubernetes"; namespace?: string };
   /** Caps of every container's stdout/stderr log (`logging.containerLogs`). */
   logPolicy: LogPolicy;

@@ -241,7 +241,7 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
   problems.push(...redisVersionProblems(config), ...postgresImageProblems(config));
   problems.push(...logFileProblems(config));
   problems.push(...entrypointProblems(config));
-  problems.push(...natsProblems(config));
+  problems.push(...natsProblems(config.dataStores));
   problems.push(...jobProblems(config.jobs, config));
   for (const [jobName, job] of Object.entries(config.jobs)) problems.push(...plainEnvProblems(`jobs.${jobName}`, job));
   config.backup.volumes.forEach(({ service, volume }, i) => {

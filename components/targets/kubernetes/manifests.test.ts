@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { stackContext } from "../../../stacks/context";
 import { serviceWorkloads } from "../../services/workloads";
 import { loadRepoStack } from "../../../test/support/stack-files";
 import { planEnvironment } from "../../../stacks/plan";
@@ -16,7 +17,7 @@ test("a multi-replica service with a persistent volume gets a claim per replica 
     persistent: true,
     readOnly: false,
   });
-  const api = serviceWorkloads(config).workloads.find((w) => w.name === "api")!;
+  const api = serviceWorkloads(stackContext(config), config).workloads.find((w) => w.name === "api")!;
   assert.equal(api.replicas, 2);
   const controller = workloadController(api, ctx);
   assert.equal(controller.kind, "StatefulSet");
