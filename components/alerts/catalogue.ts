@@ -22,7 +22,6 @@ import { natsAlertDefinitions } from "./nats";
 
 export type { AlertContext, AlertDefinition, AlertTestPlan, InputSeries } from "./catalogue/types";
 export { counter, gauge, round } from "./catalogue/series";
-export { DURATION_BUCKETS } from "./catalogue/http";
 
 /** Split by the signals each part reads (catalogue/*.ts); the rule group decides the file. */
 export const ALERT_CATALOGUE: AlertDefinition[] = [

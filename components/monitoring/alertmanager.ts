@@ -4,9 +4,12 @@
 // and password they need is a secret that Alertmanager reads from a file of its own
 // (`url_file`, `routing_key_file`, `api_key_file`, `api_url_file`, `auth_password_file`, read
 // at each notification), so alertmanager.yml holds no secret and a value needs no escaping.
+import type { StackConfig } from "../../stacks/config/schema";
+import { httpProbe, type Workload } from "../workloads/model";
 import { secondsToDuration } from "../workloads/units";
 import { toYaml } from "../alerts/rules";
 import type { MonitoringConfig, ReceiverConfig } from "./config";
+import { monitoringWorkload } from "./workload";
 
 export const RECEIVERS = ["paging", "ticket", "heartbeat", "null"] as const;
 
@@ -133,4 +136,49 @@ export function renderAlertmanagerConfig(m: MonitoringConfig): string {
       { name: "null" },
     ],
   });
+}
+
+/**
+ * The Alertmanager workload, with its rendered configuration. `services` are the stack's services:
+ * webhook receivers inside the environment (e.g. a local sink in dev) are among them.
+ */
+export function alertmanagerWorkload(
+  config: StackConfig,
+  services: Workload[],
+): { workload: Workload; config: string } {
+  const m = config.monitoring;
+  const amConfig = renderAlertmanagerConfig(m);
+  const workload = monitoringWorkload(config, "alertmanager", m.alertmanager, {
+    ports: [{ name: "web", containerPort: 9093, protocol: "tcp", hostPort: m.alertmanager.hostPort, external: false }],
+    args: [
+      "--config.file=/etc/alertmanager/alertmanager.yml",
+      "--storage.path=/alertmanager",
+      "--web.listen-address=:9093",
+    ],
+    files: [{ path: "/etc/alertmanager/alertmanager.yml", mode: 0o444, content: amConfig }],
+    secretFiles: receiverSecretFiles(m),
+    volumes: [
+      {
+        name: "data",
+        mountPath: "/alertmanager",
+        sizeBytes: m.alertmanager.storage,
+        persistent: true,
+        readOnly: false,
+      },
+    ],
+    health: {
+      liveness: httpProbe("/-/healthy", "web", 30),
+      readiness: httpProbe("/-/ready", "web", 10),
+    },
+    metrics: [{ port: "web", path: "/metrics", job: "alertmanager" }],
+    reload: { url: "http://127.0.0.1:9093/-/reload", dirs: ["/etc/alertmanager"] },
+    // Webhook receivers inside the environment (e.g. a local sink in dev).
+    connectsTo: services.map((s) => s.name).sort(),
+    // Receivers outside it (paging, ticket and heartbeat services): their URLs are secrets, so
+    // the policy allows the declared address ranges and ports.
+    egress: Object.values(m.alertmanager.receivers).some(receiverSends)
+      ? [{ name: "receivers", ...receiverEgress(m) }]
+      : [],
+  });
+  return { workload, config: amConfig };
 }

@@ -64,7 +64,6 @@ const receiverSchema = z.discriminatedUnion(
   { error: () => 'type must be "webhook", "pagerduty", "opsgenie", "slack" or "email"' },
 );
 export type ReceiverConfig = z.output<typeof receiverSchema>;
-export const RECEIVER_TYPES = ["webhook", "pagerduty", "opsgenie", "slack", "email"] as const;
 
 const exporterSchema = z.strictObject({
   enabled: z.boolean(),

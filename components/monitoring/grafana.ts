@@ -1,8 +1,10 @@
 // Grafana provisioning: the Prometheus datasource, a dashboard provider, and dashboards built
 // from code (per service: traffic, errors, latency percentiles, saturation; per data store; an
 // overview). A small typed builder keeps the JSON deterministic and reviewable.
+import type { StackConfig } from "../../stacks/config/schema";
 import { toYaml } from "../alerts/rules";
-import type { Workload } from "../workloads/model";
+import { httpProbe, type FileSpec, type Workload } from "../workloads/model";
+import { monitoringWorkload } from "./workload";
 
 export const GRAFANA_PROVISIONING = "/etc/grafana/provisioning";
 export const GRAFANA_DASHBOARDS = "/var/lib/grafana/dashboards";
@@ -206,5 +208,57 @@ export function renderGrafanaFiles(
         path: `${GRAFANA_DASHBOARDS}/${file}`,
         content: `${JSON.stringify(json, null, 2)}\n`,
       })),
+  ];
+}
+
+/** Provisioning files: dashboards of the services and data stores, datasources Prometheus and Loki. */
+function grafanaFiles(config: StackConfig, services: Workload[], logStore: Workload | undefined): FileSpec[] {
+  return renderGrafanaFiles(
+    services,
+    Object.entries(config.dataStores).map(([name, s]) => ({ name, engine: s.engine })),
+    logStore ? `http://${logStore.name}:${logStore.ports[0].containerPort}` : undefined,
+  ).map((f): FileSpec => ({ ...f, mode: 0o444 }));
+}
+
+/**
+ * Grafana, when enabled (none otherwise). `others` are the workloads of the other concerns: the
+ * log store (components/logging/loki.ts), when the stack has one, is a Grafana datasource.
+ */
+export function grafanaWorkloads(config: StackConfig, others: Workload[], services: Workload[]): Workload[] {
+  const g = config.monitoring.grafana;
+  if (!g.enabled) return [];
+  const logStore = others.find((w) => w.role === "logging" && w.name === "loki");
+  return [
+    monitoringWorkload(config, "grafana", g, {
+      ports: [{ name: "http", containerPort: 3000, protocol: "tcp", hostPort: g.hostPort, external: false }],
+      env: {
+        GF_AUTH_ANONYMOUS_ENABLED: "false",
+        GF_AUTH_BASIC_ENABLED: "true",
+        GF_PATHS_PROVISIONING: "/etc/grafana/provisioning",
+        GF_SECURITY_ADMIN_USER: "admin",
+        GF_SECURITY_DISABLE_GRAVATAR: "true",
+        GF_USERS_ALLOW_SIGN_UP: "false",
+        GF_ANALYTICS_REPORTING_ENABLED: "false",
+        GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
+      },
+      secretEnv: [{ name: "GF_SECURITY_ADMIN_PASSWORD", secret: g.adminPasswordSecret }],
+      files: grafanaFiles(config, services, logStore),
+      volumes: [
+        { name: "data", mountPath: "/var/lib/grafana", sizeBytes: g.storage, persistent: true, readOnly: false },
+      ],
+      securityContext: {
+        runAsUser: 472,
+        runAsGroup: 472,
+        fsGroup: 472,
+        runAsNonRoot: true,
+        readOnlyRootFilesystem: true,
+      },
+      health: {
+        liveness: httpProbe("/api/health", "http", 30),
+        readiness: httpProbe("/api/health", "http", 10),
+      },
+      metrics: [{ port: "http", path: "/metrics", job: "grafana" }],
+      connectsTo: ["prometheus", ...(logStore ? [logStore.name] : [])],
+    }),
   ];
 }

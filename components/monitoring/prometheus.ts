@@ -1,10 +1,12 @@
 // prometheus.yml, generated from the workloads: one scrape job per metrics endpoint (every
 // replica, through the `<name>-pods` host that resolves to all of them on both targets), and a
 // blackbox probe of every service's HTTP health endpoint.
+import type { StackConfig } from "../../stacks/config/schema";
 import type { TlsProbe } from "../entrypoints/concern";
-import type { Workload } from "../workloads/model";
+import { httpProbe, type FileSpec, type Workload } from "../workloads/model";
 import { secondsToDuration } from "../workloads/units";
-import { toYaml } from "../alerts/rules";
+import { toYaml, type RuleFile } from "../alerts/rules";
+import { monitoringWorkload, type WatchedCluster } from "./workload";
 
 export const PROMETHEUS_CONFIG_DIR = "/etc/prometheus";
 export const BLACKBOX_HOST = "blackbox-exporter";
@@ -180,4 +182,85 @@ export function renderBlackboxConfig(tlsProbes: TlsProbe[] = []): string {
       tcp_connect: { prober: "tcp", timeout: "5s", tcp: { preferred_ip_protocol: "ip4" } },
     },
   });
+}
+
+/** On a watched cluster: finds the nodes through the API and scrapes node-exporter and the kubelet there. */
+function clusterDiscovery(cluster: WatchedCluster | undefined): Partial<Workload> {
+  if (!cluster) return {};
+  return {
+    apiAccess: {
+      rules: [],
+      clusterRules: [{ apiGroups: [""], resources: ["nodes", "nodes/metrics"], verbs: ["get", "list", "watch"] }],
+    },
+    egress: [
+      { name: "kubernetes-api", cidrs: cluster.apiServerCidrs, except: [], ports: [443, 6443] },
+      { name: "nodes", cidrs: cluster.nodeCidrs, except: [], ports: [NODE_EXPORTER_PORT, KUBELET_PORT] },
+    ],
+  };
+}
+
+/** The Prometheus workload: `files` are its configuration and rules, `scraped` what it scrapes. */
+export function prometheusWorkload(
+  config: StackConfig,
+  files: FileSpec[],
+  scraped: Workload[],
+  cluster: WatchedCluster | undefined,
+): Workload {
+  const p = config.monitoring.prometheus;
+  return monitoringWorkload(config, "prometheus", p, {
+    ports: [{ name: "web", containerPort: 9090, protocol: "tcp", hostPort: p.hostPort, external: false }],
+    args: [
+      `--config.file=${PROMETHEUS_CONFIG_DIR}/prometheus.yml`,
+      "--storage.tsdb.path=/prometheus",
+      `--storage.tsdb.retention.time=${Math.round(p.retentionTime / 3600)}h`,
+      `--storage.tsdb.retention.size=${Math.floor(p.retentionSize / 1024 ** 2)}MB`,
+      // POST /-/reload re-reads the configuration without a restart.
+      "--web.enable-lifecycle",
+      "--web.listen-address=:9090",
+    ],
+    files,
+    volumes: [{ name: "data", mountPath: "/prometheus", sizeBytes: p.storage, persistent: true, readOnly: false }],
+    health: {
+      liveness: httpProbe("/-/healthy", "web", 30),
+      readiness: httpProbe("/-/ready", "web", 10),
+      // Replaying the write-ahead log of a large TSDB takes minutes: up to 30 minutes to start
+      // before the liveness probe counts (15 s x 120).
+      startup: httpProbe("/-/ready", "web", 15, 120),
+    },
+    metrics: [{ port: "web", path: "/metrics", job: "prometheus" }],
+    connectsTo: [
+      ...new Set([...scraped.filter((w) => w.metrics.length > 0).map((w) => w.name), "alertmanager"]),
+    ].sort(),
+    // Configuration and rules are re-read on change (POST /-/reload), not by a restart.
+    reload: { url: "http://127.0.0.1:9090/-/reload", dirs: [PROMETHEUS_CONFIG_DIR] },
+    ...clusterDiscovery(cluster),
+  });
+}
+
+/** Prometheus with its rendered prometheus.yml, which names every workload in `scraped`. */
+export function prometheusPart(
+  config: StackConfig,
+  scraped: Workload[],
+  ruleFiles: RuleFile[],
+  tls: TlsProbe[],
+  cluster: WatchedCluster | undefined,
+): { workload: Workload; config: string } {
+  const m = config.monitoring;
+  const prometheusConfig = renderPrometheusConfig({
+    environment: config.environment,
+    scrapeIntervalSeconds: m.scrapeInterval,
+    scrapeTimeoutSeconds: m.scrapeTimeout,
+    evaluationIntervalSeconds: m.evaluationInterval,
+    workloads: scraped,
+    ruleFiles: ruleFiles.map((f) => f.name),
+    alertmanager: "alertmanager:9093",
+    blackbox: m.exporters.blackbox.enabled,
+    tlsProbes: tls,
+    kubernetesNodes: cluster !== undefined,
+  });
+  const files: FileSpec[] = [
+    { path: `${PROMETHEUS_CONFIG_DIR}/prometheus.yml`, content: prometheusConfig, mode: 0o444 },
+    ...ruleFiles.map((f) => ({ path: `${PROMETHEUS_CONFIG_DIR}/rules/${f.name}`, content: f.content, mode: 0o444 })),
+  ];
+  return { workload: prometheusWorkload(config, files, scraped, cluster), config: prometheusConfig };
 }

@@ -5,9 +5,6 @@ import { pathMatcher, type LatencySignal, type RequestSignal } from "../signals"
 import type { AlertDefinition, InputSeries } from "./types";
 import { above, counter, inside, jobMatcher, seriesLabels, signalGroups } from "./series";
 
-/** Histogram buckets of the reference API (apps/api/metrics.ts), declared in its stack files. */
-export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10];
-
 /** Requests of `job`, a share `ratio` of them errors; plus failing probes that must not count. */
 function errorRatioSeries(job: string, s: RequestSignal, ratio: number, withProbes: boolean): InputSeries[] {
   const total = 1000;

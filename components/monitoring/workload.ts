@@ -1,0 +1,61 @@
+// What every monitoring workload shares: the defaults of one workload of the monitoring role, and
+// the cluster the stack watches (Kubernetes with cluster monitoring), if any.
+import type { StackConfig, TargetConfig } from "../../stacks/config/schema";
+import { containerLogPolicy, standardLabels, toResources } from "../services/workloads";
+import type { Workload } from "../workloads/model";
+
+export type Common = Pick<StackConfig["monitoring"]["prometheus"], "image" | "build" | "resources">;
+
+/** The cluster the stack runs on and watches: its settings and the stack's namespace. */
+export type WatchedCluster = Extract<TargetConfig, { kind: "kubernetes" }>["clusterMonitoring"] & {
+  namespace: string;
+};
+
+export function watchedCluster(config: StackConfig): WatchedCluster | undefined {
+  return config.target.kind === "kubernetes" && config.target.clusterMonitoring.enabled
+    ? { ...config.target.clusterMonitoring, namespace: config.target.namespace }
+    : undefined;
+}
+
+export function monitoringWorkload(
+  config: StackConfig,
+  name: string,
+  part: Common,
+  fields: Partial<Workload> & Pick<Workload, "ports">,
+): Workload {
+  return {
+    kind: "workload",
+    name,
+    role: "monitoring",
+    image: { ref: part.image, build: part.build },
+    command: undefined,
+    args: [],
+    env: {},
+    secretEnv: [],
+    files: [],
+    secretFiles: [],
+    volumes: [],
+    resources: toResources(part.resources),
+    securityContext: {
+      runAsUser: 65534,
+      runAsGroup: 65534,
+      fsGroup: 65534,
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+    },
+    replicas: 1,
+    restartPolicy: config.profile === "dev" ? "unless-stopped" : "always",
+    // Those that keep data (TSDB, silences, dashboards' state) run as StatefulSets with claims.
+    stateful: (fields.volumes ?? []).some((v) => v.persistent),
+    health: {},
+    dependsOn: [],
+    connectsTo: [],
+    metrics: [{ port: fields.ports[0].name, path: "/metrics" }],
+    logPolicy: containerLogPolicy(config),
+    logFiles: [],
+    sidecars: [],
+    labels: standardLabels(config, name, "monitoring"),
+    annotations: {},
+    ...fields,
+  };
+}
