@@ -26,14 +26,15 @@ export interface EnvironmentPlan extends ConcernOutput {
 }
 
 export function planEnvironment(config: StackConfig): EnvironmentPlan {
+  const ctx = stackContext(config);
   const services = applyPitr(
     config,
-    applyLogging(config, serviceWorkloads(stackContext(config), config)),
+    applyLogging(config.logging, serviceWorkloads(ctx, config)),
     backedUpStores(config),
   );
   const entrypoints = { workloads: entrypointWorkloads(config), jobs: [] };
   const ingress = ingressObjects(config);
-  const backup = mergeConcerns(backupConcern(config), jobsConcern(config));
+  const backup = mergeConcerns(backupConcern(ctx, config), jobsConcern(ctx, config));
   const logs = logStoreConcern(config);
   const kubernetesObjects = logs.kubernetesObjects;
   if (!config.monitoring.enabled) {

@@ -1,9 +1,10 @@
 // The backup concern: a scheduled dump of every data store, into a backup volume, with a weekly
 // restore drill for PostgreSQL. The same image and scripts (images/backup) run as CronJobs on
 // Kubernetes and under the `schedule` wrapper in a container on Docker.
-import type { StackConfig } from "../../stacks/config/schema";
+import type { BackupInput } from "./config";
 import { standardLabels } from "../workloads/labels";
-import { containerLogPolicy, toResources } from "../workloads/resources";
+import type { StackContext } from "../workloads/context";
+import { toResources } from "../workloads/resources";
 import type { ConcernOutput, ContainerSpec, ScheduledJob, VolumeSpec } from "../workloads/model";
 import { pgbackrestRepositoryEnv, repositoryEgress, repositoryVolume } from "./pgbackrest";
 import { BACKUP_DIR, PUSHGATEWAY } from "./paths";
@@ -12,7 +13,8 @@ import { resticEnv } from "./restic";
 export { BACKUP_DIR, PUSHGATEWAY };
 
 function jobBase(
-  config: StackConfig,
+  ctx: StackContext,
+  config: BackupInput,
   name: string,
   backupOf: string,
 ): Omit<ScheduledJob, keyof ContainerSpec | "schedule"> {
@@ -26,13 +28,13 @@ function jobBase(
     successfulJobsHistoryLimit: 3,
     failedJobsHistoryLimit: 3,
     connectsTo: [backupOf, PUSHGATEWAY],
-    logPolicy: containerLogPolicy(config),
-    labels: { ...standardLabels(config, name, "backup"), "ops-baseline/backup-of": backupOf },
+    logPolicy: ctx.logPolicy,
+    labels: { ...standardLabels(ctx, name, "backup"), "ops-baseline/backup-of": backupOf },
   };
 }
 
 function container(
-  config: StackConfig,
+  config: BackupInput,
   command: string[],
   env: Record<string, string>,
   volumes: VolumeSpec[],
@@ -68,7 +70,7 @@ function container(
 }
 
 /** Data stores that are backed up: all of them, unless one is disabled explicitly. */
-export function backedUpStores(config: StackConfig): string[] {
+export function backedUpStores(config: BackupInput): string[] {
   return (
     Object.keys(config.dataStores)
       .filter((name) => config.backup.dataStores[name]?.enabled !== false)
@@ -79,7 +81,7 @@ export function backedUpStores(config: StackConfig): string[] {
 }
 
 /** The `backup` label of every configured backup and restore drill (what the alerts expect). */
-export function backupNames(config: StackConfig): { backups: string[]; drills: string[] } {
+export function backupNames(config: BackupInput): { backups: string[]; drills: string[] } {
   const stores = backedUpStores(config);
   const postgres = stores.filter((s) => config.dataStores[s].engine === "postgresql");
   return {
@@ -92,7 +94,7 @@ export function backupNames(config: StackConfig): { backups: string[]; drills: s
   };
 }
 
-export function backupConcern(config: StackConfig): ConcernOutput {
+export function backupConcern(ctx: StackContext, config: BackupInput): ConcernOutput {
   const jobs: ScheduledJob[] = [];
   for (const name of backedUpStores(config)) {
     const store = config.dataStores[name];
@@ -116,7 +118,7 @@ export function backupConcern(config: StackConfig): ConcernOutput {
       const pgEnv = { PGHOST: name, PGPORT: String(store.port), PGUSER: store.user, PGDATABASE: store.database };
       const secretEnv = [{ name: "PGPASSWORD", secret: store.passwordSecret }];
       jobs.push({
-        ...jobBase(config, jobName, name),
+        ...jobBase(ctx, config, jobName, name),
         ...container(
           config,
           ["/opt/ops-baseline/bin/backup-postgres"],
@@ -155,7 +157,7 @@ export function backupConcern(config: StackConfig): ConcernOutput {
         );
         delete drill.env.BACKUP_DIR;
         jobs.push({
-          ...jobBase(config, `${name}-restore-drill`, name),
+          ...jobBase(ctx, config, `${name}-restore-drill`, name),
           ...drill,
           egress: repositoryEgress(config),
           schedule: config.backup.restoreDrill.schedule,
@@ -163,7 +165,7 @@ export function backupConcern(config: StackConfig): ConcernOutput {
       }
     } else {
       jobs.push({
-        ...jobBase(config, jobName, name),
+        ...jobBase(ctx, config, jobName, name),
         ...container(
           config,
           ["/opt/ops-baseline/bin/backup-redis"],
@@ -226,7 +228,7 @@ export function backupConcern(config: StackConfig): ConcernOutput {
     // Off-site repository: no backup volume; the metrics file is scratch in /tmp.
     if (!local) delete spec.env.BACKUP_DIR;
     jobs.push({
-      ...jobBase(config, jobName, service),
+      ...jobBase(ctx, config, jobName, service),
       ...spec,
       securityContext,
       // Reads the mounted volume, writes to the repository (S3 or the backup volume), pushes metrics.
@@ -250,12 +252,12 @@ export function backupConcern(config: StackConfig): ConcernOutput {
       delete spec.env[k];
     const name = "backup-metrics-prune";
     jobs.push({
-      ...jobBase(config, name, PUSHGATEWAY),
+      ...jobBase(ctx, config, name, PUSHGATEWAY),
       ...spec,
       // Monitoring housekeeping, not a backup: no backup alert or disk procedure lists it.
       role: "monitoring",
       connectsTo: [PUSHGATEWAY],
-      labels: standardLabels(config, name, "monitoring"),
+      labels: standardLabels(ctx, name, "monitoring"),
       schedule: config.backup.schedule,
     });
   }

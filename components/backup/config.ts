@@ -1,5 +1,6 @@
 // The backup part of the stack file: what is backed up, when, how long it is kept, and where.
 import { z } from "zod";
+import type { DataStoreConfig, ServiceConfig } from "../services/config";
 import {
   buildSchema,
   cronExpression,
@@ -136,3 +137,11 @@ export const backupConfigSchema = z.strictObject({
   dataStores: z.record(name(), dataStoreBackupSchema).default({}),
 });
 export type BackupConfig = z.output<typeof backupConfigSchema>;
+
+/** The slice of the stack file the backup concern reads: its own part, and what it backs up. */
+export interface BackupInput {
+  backup: BackupConfig;
+  dataStores: Record<string, DataStoreConfig>;
+  services: Record<string, ServiceConfig>;
+  monitoring: { enabled: boolean };
+}

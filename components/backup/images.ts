@@ -10,7 +10,7 @@
 // project's image has both.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { StackConfig } from "../../stacks/config/schema";
+import type { BackupInput } from "./config";
 
 /** The project's root (from dist/components/backup): image builds are relative to it. */
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -40,7 +40,7 @@ export interface RedisVersions {
 }
 
 /** The Redis version of each Redis data store and of the backup image's tools. */
-export function redisVersions(config: StackConfig, dir: string = PROJECT_ROOT): RedisVersions[] {
+export function redisVersions(config: BackupInput, dir: string = PROJECT_ROOT): RedisVersions[] {
   const toolsFile = config.backup.build?.dockerfile ?? BACKUP_DOCKERFILE;
   const tools = config.backup.build?.args.REDIS_VERSION ?? dockerfileArg(path.join(dir, toolsFile), "REDIS_VERSION");
   return Object.entries(config.dataStores)
@@ -62,7 +62,7 @@ export function redisVersions(config: StackConfig, dir: string = PROJECT_ROOT): 
 
 /** Problems for the stack file: a backed-up Redis whose version differs from the backup tools'. */
 export function redisVersionProblems(
-  config: StackConfig,
+  config: BackupInput,
   dir: string = PROJECT_ROOT,
 ): { path: string; message: string }[] {
   return redisVersions(config, dir)
@@ -93,7 +93,7 @@ export const PROJECT_POSTGRES_IMAGE = /^ghcr\.io\/ops-baseline\/postgresql:/;
  * with roles (ensure-roles creates them) must run the project's image, built (`build`) or
  * published; the upstream image has neither pgBackRest nor ensure-roles.
  */
-export function postgresImageProblems(config: StackConfig): { path: string; message: string }[] {
+export function postgresImageProblems(config: BackupInput): { path: string; message: string }[] {
   return Object.entries(config.dataStores)
     .filter(([, s]) => s.engine === "postgresql")
     .sort(([a], [b]) => a.localeCompare(b))

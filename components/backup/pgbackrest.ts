@@ -5,7 +5,7 @@
 // verifies the repository after each one. The repository is an S3 bucket outside the cluster
 // (prod) or a volume (dev). Everything pgBackRest reads comes from PGBACKREST_* variables; the
 // cipher passphrase and S3 keys are Pulumi secrets.
-import type { StackConfig } from "../../stacks/config/schema";
+import type { BackupInput } from "./config";
 import { toResources } from "../workloads/resources";
 import { PUSHGATEWAY } from "./paths";
 import type { ConcernOutput, ExternalEgress, SecretEnv, Sidecar, VolumeSpec, Workload } from "../workloads/model";
@@ -20,7 +20,7 @@ export interface PgBackRestEnv {
 }
 
 /** Repository settings shared by archive_command, the backup sidecar and the restore drill. */
-export function pgbackrestRepositoryEnv(config: StackConfig, store: string): PgBackRestEnv {
+export function pgbackrestRepositoryEnv(config: BackupInput, store: string): PgBackRestEnv {
   const pitr = config.backup.pitr;
   const env: Record<string, string> = {
     PGBACKREST_STANZA: store,
@@ -64,20 +64,20 @@ function sorted(env: Record<string, string>): Record<string, string> {
  * archive_command and backup sidecar, the restore drill): without it the default-deny policy
  * drops WAL archiving, and pg_wal grows until the disk is full. A volume repository needs none.
  */
-export function repositoryEgress(config: StackConfig): ExternalEgress[] {
+export function repositoryEgress(config: BackupInput): ExternalEgress[] {
   const repo = config.backup.pitr.repository;
   if (!repo || repo.type !== "s3") return [];
   return [{ name: "pgbackrest-repository", cidrs: repo.egress.cidrs, except: repo.egress.except, ports: [repo.port] }];
 }
 
-export function repositoryVolume(config: StackConfig, readOnly: boolean): VolumeSpec[] {
+export function repositoryVolume(config: BackupInput, readOnly: boolean): VolumeSpec[] {
   const repo = config.backup.pitr.repository;
   if (repo.type !== "volume") return [];
   return [{ name: "pgbackrest", mountPath: PGBACKREST_REPO_DIR, sizeBytes: repo.storage, persistent: true, readOnly }];
 }
 
 /** Server settings for continuous archiving, as `postgres -c` arguments. */
-export function archiveArgs(config: StackConfig): string[] {
+export function archiveArgs(config: BackupInput): string[] {
   return [
     ["wal_level", "replica"],
     ["archive_mode", "on"],
@@ -86,7 +86,7 @@ export function archiveArgs(config: StackConfig): string[] {
   ].flatMap(([k, v]) => ["-c", `${k}=${v}`]);
 }
 
-function backupSidecar(config: StackConfig, w: Workload, repo: PgBackRestEnv, pgdata: string): Sidecar {
+function backupSidecar(config: BackupInput, w: Workload, repo: PgBackRestEnv, pgdata: string): Sidecar {
   const pitr = config.backup.pitr;
   // pgBackRest connects as the store's backup role when there is one (ensure-roles grants it the
   // backup functions in the store's database); it reads the data directory as the OS user.
@@ -137,7 +137,7 @@ function backupSidecar(config: StackConfig, w: Workload, repo: PgBackRestEnv, pg
 }
 
 /** Adds archiving and the backup sidecar to every backed-up PostgreSQL data store. */
-export function applyPitr(config: StackConfig, input: ConcernOutput, backedUp: string[]): ConcernOutput {
+export function applyPitr(config: BackupInput, input: ConcernOutput, backedUp: string[]): ConcernOutput {
   const workloads = input.workloads.map((w) => {
     const store = config.dataStores[w.name];
     if (!store || store.engine !== "postgresql" || !backedUp.includes(w.name)) return w;

@@ -3,7 +3,7 @@
 // volume's snapshots, locks and pruning never touch another's: in the pgBackRest repository's
 // S3 bucket under `restic/<service>-<volume>` (prod: off-site, survives destroy), or on the
 // backup volume (dev: local only).
-import type { StackConfig } from "../../stacks/config/schema";
+import type { BackupInput } from "./config";
 import type { SecretEnv } from "../workloads/model";
 import { BACKUP_DIR } from "./paths";
 
@@ -13,13 +13,13 @@ export interface ResticEnv {
 }
 
 /** The restic repository of one volume backup (`<service>-<volume>`). */
-export function resticRepository(config: StackConfig, name: string): string {
+export function resticRepository(config: BackupInput, name: string): string {
   const repo = config.backup.pitr.repository;
   if (repo.type === "s3") return `s3:https://${repo.endpoint}:${repo.port}/${repo.bucket}/restic/${name}`;
   return `${BACKUP_DIR}/restic/${name}`;
 }
 
-export function resticEnv(config: StackConfig, name: string): ResticEnv {
+export function resticEnv(config: BackupInput, name: string): ResticEnv {
   const restic = config.backup.restic;
   const repo = config.backup.pitr.repository;
   const env: Record<string, string> = {

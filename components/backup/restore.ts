@@ -4,7 +4,7 @@
 // an argv that runs inside the data store's backup job container (which has the backup volume,
 // the client tools and the connection settings); the target wraps it in `docker exec` or a
 // one-off Kubernetes Job.
-import type { StackConfig } from "../../stacks/config/schema";
+import type { BackupInput } from "./config";
 import { BACKUP_DIR, backedUpStores } from "./concern";
 
 /** Where the backup image installs its scripts (images/backup/Dockerfile). */
@@ -40,7 +40,7 @@ export interface RestoreProcedure {
 }
 
 /** Every backup of the stack and how to list and restore it, in a stable order. */
-export function restoreProcedures(config: StackConfig, at: RestoreLocations = IN_CONTAINER): RestoreProcedure[] {
+export function restoreProcedures(config: BackupInput, at: RestoreLocations = IN_CONTAINER): RestoreProcedure[] {
   const procedures: RestoreProcedure[] = [];
   for (const name of backedUpStores(config)) {
     const store = config.dataStores[name];

@@ -1,10 +1,12 @@
 // The jobs concern: each of the stack's own jobs as a ScheduledJob, a CronJob on Kubernetes and
 // a container under the scheduler on Docker. Every run goes through `run-job` (images/backup),
 // which stops it at its timeout and pushes its outcome to the Pushgateway, like the backups do.
-import type { StackConfig } from "../../stacks/config/schema";
 import { PUSHGATEWAY } from "../backup/paths";
+import type { DataStoreConfig } from "../services/config";
+import type { StackContext } from "../workloads/context";
 import { standardLabels } from "../workloads/labels";
-import { containerLogPolicy, toResources } from "../workloads/resources";
+import { toResources } from "../workloads/resources";
+import type { JobsConfig } from "./config";
 import type { ConcernOutput, ScheduledJob, SecretEnv, VolumeSpec } from "../workloads/model";
 
 /** Where the backup image installs the run wrapper. */
@@ -12,8 +14,11 @@ export const RUN_JOB = "/opt/ops-baseline/bin/run-job";
 /** A run that outlives its own timeout by this much is ended by Kubernetes (activeDeadlineSeconds). */
 export const DEADLINE_MARGIN_SECONDS = 30;
 
-function connection(config: StackConfig, storeName: string): { env: Record<string, string>; secretEnv: SecretEnv[] } {
-  const store = config.dataStores[storeName];
+function connection(
+  dataStores: Record<string, DataStoreConfig>,
+  storeName: string,
+): { env: Record<string, string>; secretEnv: SecretEnv[] } {
+  const store = dataStores[storeName];
   if (store.engine === "postgresql") {
     return {
       env: { PGDATABASE: store.database, PGHOST: storeName, PGPORT: String(store.port), PGUSER: store.user },
@@ -26,11 +31,18 @@ function connection(config: StackConfig, storeName: string): { env: Record<strin
   };
 }
 
-export function jobsConcern(config: StackConfig): ConcernOutput {
-  const jobs: ScheduledJob[] = Object.entries(config.jobs)
+/** The slice of the stack file the jobs concern reads. */
+export interface JobsInput {
+  jobs: JobsConfig;
+  dataStores: Record<string, DataStoreConfig>;
+}
+
+export function jobsConcern(ctx: StackContext, input: JobsInput): ConcernOutput {
+  const jobs: ScheduledJob[] = Object.entries(input.jobs)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, job]) => {
-      const store = job.dataStore === undefined ? { env: {}, secretEnv: [] } : connection(config, job.dataStore);
+      const store =
+        job.dataStore === undefined ? { env: {}, secretEnv: [] } : connection(input.dataStores, job.dataStore);
       const volumes: VolumeSpec[] = [
         ...job.volumes.map((v) => ({
           name: `${v.from}-${v.volume}`,
@@ -81,8 +93,8 @@ export function jobsConcern(config: StackConfig): ConcernOutput {
         successfulJobsHistoryLimit: 3,
         failedJobsHistoryLimit: 3,
         connectsTo: [...new Set([PUSHGATEWAY, ...(job.dataStore ? [job.dataStore] : []), ...job.connectsTo])].sort(),
-        logPolicy: containerLogPolicy(config),
-        labels: { ...standardLabels(config, name, "job"), "ops-baseline/scheduled-job": name },
+        logPolicy: ctx.logPolicy,
+        labels: { ...standardLabels(ctx, name, "job"), "ops-baseline/scheduled-job": name },
       } satisfies ScheduledJob;
     });
   return { workloads: [], jobs };

@@ -1,10 +1,11 @@
 // Rotation of the log files that services write themselves: a logrotate configuration rendered
 // from the stack file's policy, run by a sidecar that shares the service's log volume. Pure.
-import type { StackConfig } from "../../stacks/config/schema";
+import type { ServiceConfig } from "../services/config";
+import type { LoggingConfig } from "./config";
 import { toResources } from "../workloads/resources";
 import type { ConcernOutput, Sidecar, Workload } from "../workloads/model";
 
-export type LogFilePolicy = StackConfig["logging"]["files"];
+export type LogFilePolicy = LoggingConfig["files"];
 
 export const LOGROTATE_CONFIG = "/etc/logrotate-ops/logrotate.conf";
 
@@ -36,8 +37,7 @@ export function logrotateCommand(stateFile: string, everySeconds: number): strin
   ];
 }
 
-function logrotateSidecar(config: StackConfig, w: Workload): Sidecar {
-  const policy = config.logging.files;
+function logrotateSidecar(policy: LogFilePolicy, w: Workload): Sidecar {
   const logVolumes = w.volumes.filter((v) => w.logFiles.some((f) => f.startsWith(`${v.mountPath}/`)));
   const stateDir = logVolumes[0]?.mountPath ?? "/tmp";
   const stateFile = `${stateDir}/.logrotate.status`;
@@ -69,7 +69,9 @@ function logrotateSidecar(config: StackConfig, w: Workload): Sidecar {
 }
 
 /** Log files must sit on a volume, or the sidecar cannot see them. */
-export function logFileProblems(config: StackConfig): Array<{ path: string; message: string }> {
+export function logFileProblems(config: {
+  services: Record<string, ServiceConfig>;
+}): Array<{ path: string; message: string }> {
   const problems: Array<{ path: string; message: string }> = [];
   for (const [name, svc] of Object.entries(config.services)) {
     svc.logFiles.forEach((file, i) => {
@@ -85,11 +87,11 @@ export function logFileProblems(config: StackConfig): Array<{ path: string; mess
 }
 
 /** Adds a logrotate sidecar to every workload that writes log files. */
-export function applyLogging(config: StackConfig, output: ConcernOutput): ConcernOutput {
+export function applyLogging(logging: Pick<LoggingConfig, "files">, output: ConcernOutput): ConcernOutput {
   return {
     jobs: output.jobs,
     workloads: output.workloads.map((w) =>
-      w.logFiles.length === 0 ? w : { ...w, sidecars: [...w.sidecars, logrotateSidecar(config, w)] },
+      w.logFiles.length === 0 ? w : { ...w, sidecars: [...w.sidecars, logrotateSidecar(logging.files, w)] },
     ),
   };
 }
