@@ -3,7 +3,7 @@
 // (Kubernetes), plus the HTTPS endpoints the blackbox exporter probes. Pure: no Pulumi import.
 import type { StackConfig } from "../../stacks/config/schema";
 import { containerLogPolicy, standardLabels, toResources } from "../services/workloads";
-import type { K8sObject } from "../targets/kubernetes/manifests";
+import type { K8sObject } from "../targets/kubernetes/objects";
 import { httpProbe, type Workload } from "../workloads/model";
 import type { EntrypointConfig } from "./config";
 

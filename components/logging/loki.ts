@@ -10,7 +10,7 @@
 import type { StackConfig } from "../../stacks/config/schema";
 import { toYaml } from "../alerts/rules";
 import { containerLogPolicy, standardLabels, toResources } from "../services/workloads";
-import type { K8sObject } from "../targets/kubernetes/manifests";
+import type { K8sObject } from "../targets/kubernetes/objects";
 import { httpProbe, type ConcernOutput, type Workload } from "../workloads/model";
 import { kubernetesCollectorObjects } from "./collector-kubernetes";
 import type { LogStoreConfig } from "./config";

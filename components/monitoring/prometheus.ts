@@ -2,7 +2,7 @@
 // replica, through the `<name>-pods` host that resolves to all of them on both targets), and a
 // blackbox probe of every service's HTTP health endpoint.
 import type { TlsProbe } from "../entrypoints/concern";
-import type { Workload } from "../workloads/model";
+import { podsServiceName, type Workload } from "../workloads/model";
 import { secondsToDuration } from "../workloads/units";
 import { toYaml } from "../alerts/rules";
 
@@ -46,7 +46,7 @@ export function scrapeTargets(workloads: Workload[]): ScrapeTarget[] {
         if (!port) throw new Error(`${w.name}: metrics port "${m.port}" is not one of its ports`);
         return {
           job: m.job ?? w.name,
-          host: `${w.name}-pods`,
+          host: podsServiceName(w.name),
           port: port.containerPort,
           path: m.path,
           labels: m.labels ?? {},
