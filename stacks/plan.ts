@@ -8,7 +8,7 @@ import { applyPitr } from "../components/backup/pgbackrest";
 import { jobsConcern } from "../components/jobs/concern";
 import { logStoreConcern } from "../components/logging/loki";
 import { applyLogging } from "../components/logging/logrotate";
-import type { K8sObject } from "../components/targets/kubernetes/manifests";
+import type { K8sObject } from "../components/targets/kubernetes/objects";
 import { monitoringConcern } from "../components/monitoring/concern";
 import { serviceWorkloads } from "../components/services/workloads";
 import { mergeConcerns, type ConcernOutput } from "../components/workloads/model";

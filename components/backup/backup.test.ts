@@ -10,7 +10,7 @@ import {
   stackFileInputFromText,
   STACKS,
 } from "../../test/support/stack-files";
-import { networkPolicies } from "../targets/kubernetes/manifests";
+import { networkPolicies } from "../targets/kubernetes/network";
 import { redisVersions } from "./images";
 import { backupsToKeep, isoWeek } from "../../test/support/retention-oracle";
 

@@ -5,7 +5,7 @@ import type { StackConfig } from "../../stacks/config/schema";
 import { standardLabels } from "../workloads/labels";
 import { nonRootUser } from "../workloads/security";
 import { containerLogPolicy, toResources } from "../workloads/resources";
-import type { K8sObject } from "../targets/kubernetes/manifests";
+import type { K8sObject } from "../targets/kubernetes/objects";
 import { httpProbe, type Workload } from "../workloads/model";
 import type { EntrypointConfig } from "./config";
 

@@ -14,7 +14,9 @@ import { planEnvironment } from "../../stacks/plan";
 import { readStackFileText, stackFileInputFromText } from "../../test/support/stack-files";
 import { pinnedTool, runOk } from "../../test/support/tools";
 import { mountsFor, volumeName } from "../targets/docker/containers";
-import { cronJob, networkPolicies, type K8sObject } from "../targets/kubernetes/manifests";
+import { cronJob } from "../targets/kubernetes/jobs";
+import { networkPolicies } from "../targets/kubernetes/network";
+import type { K8sObject } from "../targets/kubernetes/objects";
 
 function withJobs(stack: string, jobs: Record<string, unknown>) {
   const doc = parseYaml(readStackFileText(stack));

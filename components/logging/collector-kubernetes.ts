@@ -3,7 +3,7 @@
 // "restricted" Pod Security level refuses, so the collector has its own workload set in its own
 // namespace (`<namespace>-logging`, Pod Security "privileged") that a shared monitoring
 // namespace can host instead. Pure: plain API objects, registered by the Kubernetes target.
-import type { K8sObject } from "../targets/kubernetes/manifests";
+import type { K8sObject } from "../targets/kubernetes/objects";
 import { bytesToQuantity, millicoresToQuantity } from "../workloads/units";
 import type { LogStoreConfig } from "./config";
 import { LOKI_HOST, LOKI_PORT, PROMTAIL_CONFIG, PROMTAIL_PORT, renderPromtailKubernetesConfig } from "./promtail";

@@ -12,7 +12,7 @@ import { toYaml } from "../alerts/rules";
 import { standardLabels } from "../workloads/labels";
 import { nonRootUser } from "../workloads/security";
 import { containerLogPolicy, toResources } from "../workloads/resources";
-import type { K8sObject } from "../targets/kubernetes/manifests";
+import type { K8sObject } from "../targets/kubernetes/objects";
 import { httpProbe, type ConcernOutput, type Workload } from "../workloads/model";
 import { kubernetesCollectorObjects } from "./collector-kubernetes";
 import type { LogStoreConfig } from "./config";

@@ -3,7 +3,7 @@
 // blackbox probe of every service's HTTP health endpoint.
 import type { StackConfig } from "../../stacks/config/schema";
 import type { TlsProbe } from "../entrypoints/concern";
-import { httpProbe, type FileSpec, type Workload } from "../workloads/model";
+import { httpProbe, podsServiceName, type FileSpec, type Workload } from "../workloads/model";
 import { secondsToDuration } from "../workloads/units";
 import { toYaml, type RuleFile } from "../alerts/rules";
 import { monitoringWorkload, type WatchedCluster } from "./workload";
@@ -48,7 +48,7 @@ export function scrapeTargets(workloads: Workload[]): ScrapeTarget[] {
         if (!port) throw new Error(`${w.name}: metrics port "${m.port}" is not one of its ports`);
         return {
           job: m.job ?? w.name,
-          host: `${w.name}-pods`,
+          host: podsServiceName(w.name),
           port: port.containerPort,
           path: m.path,
           labels: m.labels ?? {},

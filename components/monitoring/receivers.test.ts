@@ -9,7 +9,7 @@ import { ConfigError, loadStackConfig } from "../../stacks/config/load";
 import type { StackConfig } from "../../stacks/config/schema";
 import { MORE_RECEIVERS, NATIVE_RECEIVERS, prodWithReceivers } from "../../test/support/receivers";
 import { readStackFileText, stackFileInputFromText } from "../../test/support/stack-files";
-import { networkPolicies } from "../targets/kubernetes/manifests";
+import { networkPolicies } from "../targets/kubernetes/network";
 import { RECEIVER_SECRET_DIR } from "./alertmanager";
 
 function load(receivers: unknown, secrets?: string[]): StackConfig {

@@ -4,7 +4,10 @@
 // volumes that the stack deploys. Pure: no Pulumi import.
 import type { StackConfig } from "../../stacks/config/schema";
 import { containerName, volumeName, type DockerContext } from "../targets/docker/containers";
-import { cronJob, persistentVolumeClaims, workloadController, type KubeContext } from "../targets/kubernetes/manifests";
+import { cronJob } from "../targets/kubernetes/jobs";
+import type { KubeContext } from "../targets/kubernetes/objects";
+import { persistentVolumeClaims } from "../targets/kubernetes/storage";
+import { workloadController } from "../targets/kubernetes/workloads";
 import type { Probe, ScheduledJob, Workload } from "../workloads/model";
 
 /** A shell word, quoted only when it needs to be. */

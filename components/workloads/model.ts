@@ -253,3 +253,11 @@ export function httpProbe(path: string, port: string, periodSeconds: number, fai
     initialDelaySeconds: 0,
   };
 }
+
+/**
+ * The name that resolves to every pod (replica) of a workload, ready or not, on both targets: a
+ * headless Service on Kubernetes, a network alias on Docker. Prometheus scrapes each replica through it.
+ */
+export function podsServiceName(name: string): string {
+  return `${name}-pods`;
+}

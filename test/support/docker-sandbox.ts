@@ -11,12 +11,11 @@ import {
   containerName,
   containerRunSpec,
   healthcheckFor,
-  podsAlias,
   secretEnvEntries,
   type DockerContext,
 } from "../../components/targets/docker/containers";
 import { fillSecretTemplate } from "../../components/targets/secrets";
-import type { ImageSpec, Workload } from "../../components/workloads/model";
+import { podsServiceName, type ImageSpec, type Workload } from "../../components/workloads/model";
 import { buildImage, docker } from "./docker";
 import { REPO_ROOT } from "./stack-files";
 
@@ -75,7 +74,7 @@ export class DockerSandbox {
     const name = this.name(w.name);
     const run = containerRunSpec(this.ctx, w.name, w, undefined, w.labels);
     const args = ["create", "--name", name, "--network", this.ctx.networkName, "--init"];
-    args.push("--network-alias", w.name, "--network-alias", podsAlias(w.name));
+    args.push("--network-alias", w.name, "--network-alias", podsServiceName(w.name));
     if (run.user) args.push("--user", run.user);
     if (run.readOnly) args.push("--read-only");
     args.push("--memory", `${run.memoryMegabytes}m`, "--memory-swap", `${run.memoryMegabytes}m`, "--cpus", run.cpus);

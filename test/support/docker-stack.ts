@@ -15,14 +15,13 @@ import {
   containerName,
   containerRunSpec,
   healthcheckFor,
-  podsAlias,
   scheduledCommand,
   secretEnvEntries,
   type ContainerRunSpec,
   type DockerContext,
 } from "../../components/targets/docker/containers";
 import { orderByDependencies } from "../../components/targets/docker";
-import type { ContainerSpec, Workload } from "../../components/workloads/model";
+import { podsServiceName, type ContainerSpec, type Workload } from "../../components/workloads/model";
 import type { StackConfig } from "../../stacks/config/schema";
 import { DOCKER_JOB_SCHEDULER } from "../../stacks/environment";
 import type { EnvironmentPlan } from "../../stacks/plan";
@@ -124,7 +123,7 @@ export function dockerStack(stack: string, config: StackConfig, plan: Environmen
       createContainer(
         containerName(ctx, w.name),
         run,
-        ["--network-alias", w.name, "--network-alias", podsAlias(w.name), ...healthArgs(w)],
+        ["--network-alias", w.name, "--network-alias", podsServiceName(w.name), ...healthArgs(w)],
         w.command,
       );
       for (const s of w.sidecars) {

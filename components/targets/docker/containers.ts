@@ -20,11 +20,6 @@ export function volumeName(ctx: DockerContext, owner: string, volume: string): s
   return `ops-baseline-${ctx.stack}-${owner}-${volume}`;
 }
 
-/** Hostname that resolves to every replica of a workload (Docker DNS answers with all of them). */
-export function podsAlias(name: string): string {
-  return `${name}-pods`;
-}
-
 /**
  * A probe as a Docker healthcheck command. HTTP and TCP checks use bash's /dev/tcp, which every
  * Debian-based image has, so no curl or wget is needed inside the image.

@@ -4,7 +4,14 @@
 import * as path from "node:path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { ContainerSpec, ImageSpec, ScheduledJob, Sidecar, Workload } from "../../workloads/model";
+import {
+  podsServiceName,
+  type ContainerSpec,
+  type ImageSpec,
+  type ScheduledJob,
+  type Sidecar,
+  type Workload,
+} from "../../workloads/model";
 import { WorkloadGroup } from "../group";
 import { fillSecretTemplate } from "../secrets";
 import {
@@ -14,7 +21,6 @@ import {
   healthcheckFor,
   healthcheckSettings,
   orderByDependencies,
-  podsAlias,
   scheduledCommand,
   secretEnvEntries,
   volumeName,
@@ -143,7 +149,7 @@ export class DockerTarget extends pulumi.ComponentResource {
             },
             wait: health !== undefined,
             waitTimeout: 180,
-            networksAdvanced: [{ name: network.name, aliases: [w.name, podsAlias(w.name)] }],
+            networksAdvanced: [{ name: network.name, aliases: [w.name, podsServiceName(w.name)] }],
             ports: w.ports
               .filter((p) => p.hostPort !== undefined && replica === 0)
               .map((p) => ({

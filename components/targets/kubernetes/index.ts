@@ -1,5 +1,6 @@
-// The Kubernetes target: registers the objects that ./manifests.ts builds, one component per
-// workload so the preview reads as a tree, with Secret values filled from Pulumi secrets.
+// The Kubernetes target: registers the objects that the modules beside it build (./workloads.ts,
+// ./jobs.ts, ./network.ts, ./storage.ts, ./identities.ts, ./node-exporter.ts, on ./objects.ts), one
+// component per workload so the preview reads as a tree, with Secret values filled from Pulumi secrets.
 import * as crypto from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -7,26 +8,19 @@ import type { ScheduledJob, Workload, ContainerSpec } from "../../workloads/mode
 import type { IngressOutput } from "../../entrypoints/concern";
 import { WorkloadGroup } from "../group";
 import { fillSecretTemplate } from "../secrets";
+import { apiAccessObjects } from "./identities";
+import { cronJob } from "./jobs";
+import { networkPolicies } from "./network";
+import { nodeExporterObjects, type NodeExporterSpec } from "./node-exporter";
+import { metadataFor, type K8sObject, type KubeContext } from "./objects";
+import { filesConfigMap, persistentVolumeClaims, secretEnvName, secretFilesName, secretKeys } from "./storage";
 import {
-  cronJob,
-  filesConfigMap,
-  metadataFor,
-  networkPolicies,
-  nodeExporterObjects,
-  apiAccessObjects,
-  type NodeExporterSpec,
-  persistentVolumeClaims,
   podDisruptionBudget,
   restartSecrets,
   SECRETS_CHECKSUM_ANNOTATION,
-  secretEnvName,
-  secretFilesName,
-  secretKeys,
   services,
   workloadController,
-  type K8sObject,
-  type KubeContext,
-} from "./manifests";
+} from "./workloads";
 
 export interface KubernetesTargetArgs {
   environment: string;
