@@ -32,7 +32,9 @@ func main() {
 	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "ok %s\n", host)
 	})
-	client := &http.Client{Timeout: 2 * time.Second}
+	// A new connection each time: a kept-alive one is conntrack-established and outlives a
+	// NetworkPolicy applied after it, so a test would see the old connection, not the policy.
+	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	http.HandleFunc("/fetch", func(w http.ResponseWriter, r *http.Request) {
 		res, err := client.Get(r.URL.Query().Get("url"))
 		if err != nil {
