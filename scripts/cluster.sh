@@ -50,15 +50,21 @@ start() {
   setsid "$@" >"$state/logs/$name.log" 2>&1 </dev/null &
   echo $! >"$state/pids/$name"
 }
-alive() { [ -f "$state/pids/$1" ] && kill -0 "$(cat "$state/pids/$1")" 2>/dev/null; }
+# Running, not a zombie: this machine's PID 1 does not reap the orphans it inherits, so a stopped
+# process whose starter has exited stays a zombie, which kill -0 still finds.
+running() {
+  local st
+  st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) && [ -n "$st" ] && [ "$st" != Z ]
+}
+alive() { [ -f "$state/pids/$1" ] && running "$(cat "$state/pids/$1")"; }
 stop() {
   local name=$1 pid
   [ -f "$state/pids/$name" ] || return 0
   pid=$(cat "$state/pids/$name")
-  if kill -0 "$pid" 2>/dev/null; then
+  if running "$pid"; then
     kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do running "$pid" || break; sleep 0.1; done
+    running "$pid" && kill -KILL "$pid" 2>/dev/null
   fi
   rm -f "$state/pids/$name"
 }
