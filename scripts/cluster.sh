@@ -591,12 +591,13 @@ up() {
   start kubelet "$(tool kubelet)" --config="$state/kubelet.yaml" --kubeconfig="$state/kubelet.kubeconfig" \
     --hostname-override="$NODE" --node-ip="$NODE_IP" --root-dir="$state/kubelet" \
     --cert-dir="$state/kubelet/pki" --v=1
-  # iptables mode; --oom-score-adj=0 as above (no CAP_SYS_RESOURCE to lower it); conntrack limits are the kernel's own (--conntrack-max-per-core=0 leaves
+  # iptables mode; NodePorts on the node's bridge address only (not on eth0);
+  # --oom-score-adj=0 as above (no CAP_SYS_RESOURCE to lower it); conntrack limits are the kernel's own (--conntrack-max-per-core=0 leaves
   # nf_conntrack_max alone), health and metrics on loopback.
   start kube-proxy "$(tool kube-proxy)" --kubeconfig="$state/kube-proxy.kubeconfig" \
     --hostname-override="$NODE" --proxy-mode=iptables --cluster-cidr="$CLUSTER_CIDR" \
     --conntrack-max-per-core=0 --healthz-bind-address=127.0.0.1:10256 \
-    --metrics-bind-address=127.0.0.1:10249 --oom-score-adj=0 --v=0
+    --metrics-bind-address=127.0.0.1:10249 --oom-score-adj=0 --nodeport-addresses="$NODE_IP/32" --v=0
   wait_for "node $NODE Ready" 120 kubectl wait --for=condition=Ready "node/$NODE" --timeout=2s ||
     { tail_logs kubelet containerd; exit 1; }
 
