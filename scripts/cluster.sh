@@ -34,8 +34,11 @@ ETCD_PORT=23790
 ETCD_PEER_PORT=23800
 BRIDGE=cni0
 CHAIN=OPS-CLUSTER
-t0=$(date +%s.%N)
-log() { printf '[cluster %5.1fs] %s\n' "$(echo "$(date +%s.%N) - $t0" | bc)" "$*" >&2; }
+t0=$(date +%s%N)
+log() {
+  local ms=$((($(date +%s%N) - t0) / 1000000))
+  printf '[cluster %3d.%01ds] %s\n' $((ms / 1000)) $((ms % 1000 / 100)) "$*" >&2
+}
 die() { log "$*"; exit 1; }
 
 tool() { bash "$repo/toolchain/cluster/install.sh" --print "$1" || die "$1 is not built: bash toolchain/cluster/install.sh"; }
@@ -538,6 +541,11 @@ up() {
   etcd=$(kube_tool etcd)
   apiserver=$(kube_tool kube-apiserver)
   for t in kubelet kube-controller-manager kube-scheduler kube-proxy kubectl containerd; do tool "$t" >/dev/null; done
+  # Host tools (Debian packages): iproute2, iptables, nftables (down removes the enforcer's
+  # table), conntrack (kube-proxy clears stale UDP entries), openssl, python3 (the DNS check).
+  for t in ip iptables nft conntrack openssl python3; do
+    command -v "$t" >/dev/null || die "$t is missing: apt-get install iproute2 iptables nftables conntrack openssl python3"
+  done
   if [ -d "$state" ]; then
     log "a previous cluster's state is there: stopping it first"
     down
