@@ -1,0 +1,3 @@
+module ops-baseline/images/netprobe
+
+go 1.24
