@@ -5,7 +5,8 @@
 #      user or another OS gets the list, as `npm run up -- dev` does not need them);
 #   2. npm dependencies (npm ci, pinned by package-lock.json);
 #   3. the Pulumi engine and provider plugins at the pinned versions (toolchain/install.sh);
-#   4. a running Docker engine and the local base image debian:bookworm-slim.
+#   4. a running Docker engine and the local base image debian:bookworm-slim;
+#   5. the one-node test cluster's binaries and images (toolchain/cluster).
 # Steps can be skipped: SETUP_SKIP="npm docker toolchain" bash scripts/setup.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +17,7 @@ started=$(date +%s)
 # `npm run up -- dev` needs only Node.js, a Docker engine and the Pulumi engine (step 3). The
 # Debian packages are what the tests drive (and debootstrap for the base image where no registry
 # answers); without root or without Debian they are reported, not required.
-DEBIAN_PACKAGES=(prometheus prometheus-alertmanager logrotate postgresql redis-server redis-tools docker.io debootstrap zstd pgbackrest restic prometheus-pushgateway)
+DEBIAN_PACKAGES=(prometheus prometheus-alertmanager logrotate postgresql redis-server redis-tools docker.io debootstrap zstd pgbackrest restic prometheus-pushgateway conntrack nftables)
 missing=()
 if command -v dpkg-query >/dev/null; then
   for pkg in "${DEBIAN_PACKAGES[@]}"; do
@@ -63,6 +64,13 @@ if [[ "$skip" != *" docker "* ]]; then
   step "Docker engine and base image"
   bash scripts/docker-engine.sh
   bash images/base/build.sh
+fi
+# The one-node test cluster (test/cluster/): its binaries from the Go module proxy, its images
+# built on the local base image; both need the Docker step above.
+if [[ "$skip" != *" cluster "* && "$skip" != *" toolchain "* && "$skip" != *" docker "* ]]; then
+  step "test cluster binaries and images (toolchain/cluster)"
+  bash toolchain/cluster/install.sh
+  bash toolchain/cluster/images.sh
 fi
 # The real tests run the checkout's scripts as other users (runuser -u postgres, setpriv as
 # nobody), so every directory above the checkout must be traversable by them. A fresh clone in a
