@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { parse as parseYaml } from "yaml";
-import { renderStackDocs } from "../opsdocs";
+import { renderStackDocs } from "../../stacks/opsdocs";
 import { ConfigError } from "../../stacks/config/load";
 import { planEnvironment } from "../../stacks/plan";
 import { readAttachments } from "../../tools/docs/stacks";

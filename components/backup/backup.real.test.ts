@@ -9,7 +9,7 @@ import { after, before, test } from "node:test";
 import { freePort, startPostgres, type Postgres } from "../../test/support/postgres";
 import { loadRepoStack, REPO_ROOT, STACKS } from "../../test/support/stack-files";
 import { requireTool } from "../../test/support/tools";
-import { shellLine } from "../opsdocs/commands";
+import { shellLine } from "../../stacks/opsdocs/commands";
 import { redisVersions } from "./images";
 import { IN_CONTAINER, restoreProcedures } from "./restore";
 import { backupsToKeep } from "../../test/support/retention-oracle";

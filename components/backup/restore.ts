@@ -1,5 +1,5 @@
 // How each backed-up data store is listed and restored: the one place the generated runbooks
-// (components/opsdocs) and the restore tests take restore commands from, so a change to how
+// (stacks/opsdocs) and the restore tests take restore commands from, so a change to how
 // backups are made changes the documented and tested restore with it. Pure data: the command is
 // an argv that runs inside the data store's backup job container (which has the backup volume,
 // the client tools and the connection settings); the target wraps it in `docker exec` or a

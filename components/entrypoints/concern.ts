@@ -1,7 +1,7 @@
 // The entry-point concern: each declared entry point as an nginx reverse proxy workload (Docker)
 // or as an Ingress with its TLS Secret and the NetworkPolicy that lets the ingress controller in
 // (Kubernetes), plus the HTTPS endpoints the blackbox exporter probes. Pure: no Pulumi import.
-import type { StackConfig } from "../../stacks/config/schema";
+import type { EntrypointsInput } from "./config";
 import { standardLabels } from "../workloads/labels";
 import { nonRootUser } from "../workloads/security";
 import { containerLogPolicy, toResources } from "../workloads/resources";
@@ -23,7 +23,7 @@ export interface ResolvedRoute {
   port: number;
 }
 
-export function resolveRoutes(config: StackConfig, entry: EntrypointConfig): ResolvedRoute[] {
+export function resolveRoutes(config: EntrypointsInput, entry: EntrypointConfig): ResolvedRoute[] {
   return entry.routes.map((r) => {
     const port = config.services[r.service]?.ports.find((p) => p.name === r.port);
     if (!port) throw new Error(`route ${r.path}: ${r.service} has no port "${r.port}" (the config loader checks this)`);
@@ -89,12 +89,12 @@ export function renderNginxConfig(entry: EntrypointConfig, routes: ResolvedRoute
   ].join("\n");
 }
 
-function sortedEntries(config: StackConfig): Array<[string, EntrypointConfig]> {
+function sortedEntries(config: EntrypointsInput): Array<[string, EntrypointConfig]> {
   return Object.entries(config.entrypoints).sort(([a], [b]) => a.localeCompare(b));
 }
 
 /** The nginx reverse proxy of an entry point on Docker. */
-export function entrypointWorkload(config: StackConfig, name: string, entry: EntrypointConfig): Workload {
+export function entrypointWorkload(config: EntrypointsInput, name: string, entry: EntrypointConfig): Workload {
   const routes = resolveRoutes(config, entry);
   const tls = entry.tls;
   return {
@@ -141,7 +141,7 @@ export function entrypointWorkload(config: StackConfig, name: string, entry: Ent
 }
 
 /** Entry points as workloads: nginx on Docker; none on Kubernetes (the ingress controller serves them). */
-export function entrypointWorkloads(config: StackConfig): Workload[] {
+export function entrypointWorkloads(config: EntrypointsInput): Workload[] {
   if (config.target.kind !== "docker") return [];
   return sortedEntries(config).map(([name, entry]) => entrypointWorkload(config, name, entry));
 }
@@ -162,7 +162,7 @@ export interface IngressOutput {
 export const tlsSecretName = (entry: string) => `${entry}-tls`;
 
 /** Ingress, and the NetworkPolicy that admits the ingress controller to the routed services. */
-export function ingressObjects(config: StackConfig): IngressOutput {
+export function ingressObjects(config: EntrypointsInput): IngressOutput {
   if (config.target.kind !== "kubernetes") return { objects: [], tlsSecrets: [] };
   const namespace = config.target.namespace;
   const objects: K8sObject[] = [];
@@ -249,7 +249,7 @@ export const tlsProbeModule = (entry: string) => `https_${entry.replace(/-/g, "_
  * The real HTTPS endpoint of each entry point: the proxy container on the Docker network, or the
  * host name on Kubernetes (through the ingress controller, as clients reach it).
  */
-export function tlsProbes(config: StackConfig): TlsProbe[] {
+export function tlsProbes(config: EntrypointsInput): TlsProbe[] {
   return sortedEntries(config).flatMap(([name, entry]) => {
     const host = probeHost(entry);
     if (!host) return [];
@@ -267,7 +267,7 @@ export function tlsProbes(config: StackConfig): TlsProbe[] {
 
 /** Where the blackbox exporter must be allowed to reach the entry points (Kubernetes egress). */
 export function tlsProbeEgress(
-  config: StackConfig,
+  config: EntrypointsInput,
 ): Array<{ name: string; cidrs: string[]; except: string[]; ports: number[] }> {
   if (config.target.kind !== "kubernetes") return [];
   return sortedEntries(config).map(([name, entry]) => ({

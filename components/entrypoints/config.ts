@@ -3,6 +3,9 @@
 // Kubernetes. The certificate comes from Pulumi secrets (certificate and key) or, on Kubernetes,
 // from a cert-manager issuer.
 import { z } from "zod";
+import type { DataStoreConfig, ServiceConfig } from "../services/config";
+import type { TargetConfig } from "../targets/config";
+import type { ProfileName } from "../workloads/context";
 import { cpu, name, pinnedImage, port, size } from "../fields";
 
 const hostName = () =>
@@ -87,3 +90,14 @@ export const ENTRYPOINT_DEFAULTS = {
   resources: { requests: { cpu: "20m", memory: "16Mi" }, limits: { cpu: "500m", memory: "64Mi" } },
   kubernetes: { ingressClassName: "nginx", controllerNamespace: "ingress-nginx", addressCidrs: ["0.0.0.0/0"] },
 };
+
+/** What the entry points concern reads: its own part, the services it routes to, the target. */
+export interface EntrypointsInput {
+  environment: string;
+  profile: ProfileName;
+  logging: { containerLogs: { maxSize: number; maxFiles: number } };
+  target: TargetConfig;
+  entrypoints: Record<string, EntrypointConfig>;
+  services: Record<string, ServiceConfig>;
+  dataStores: Record<string, DataStoreConfig>;
+}

@@ -1,7 +1,7 @@
 // Checks of entry points that span several keys: routes name services and ports that exist, the
 // names do not clash with other workloads, an issuer is only asked of Kubernetes. The secrets
 // they name are checked with every other secret reference by the config loader.
-import type { StackConfig } from "../../stacks/config/schema";
+import type { EntrypointsInput } from "./config";
 
 export interface EntrypointProblem {
   path: string;
@@ -9,7 +9,7 @@ export interface EntrypointProblem {
 }
 
 /** Secret names an entry point uses, with the key that names each. */
-export function entrypointSecretUses(config: StackConfig): Array<[secret: string, at: string]> {
+export function entrypointSecretUses(config: EntrypointsInput): Array<[secret: string, at: string]> {
   return Object.entries(config.entrypoints).flatMap(([name, e]) => [
     ...(e.tls.certificateSecret
       ? [[e.tls.certificateSecret, `entrypoints.${name}.tls.certificateSecret`] as [string, string]]
@@ -18,7 +18,7 @@ export function entrypointSecretUses(config: StackConfig): Array<[secret: string
   ]);
 }
 
-export function entrypointProblems(config: StackConfig): EntrypointProblem[] {
+export function entrypointProblems(config: EntrypointsInput): EntrypointProblem[] {
   const problems: EntrypointProblem[] = [];
   const add = (path: string, message: string) => problems.push({ path, message });
   const services = Object.keys(config.services).sort();

@@ -2,6 +2,8 @@
 // the log files that services write themselves, and the searchable log store (Loki) with its
 // collector (Promtail).
 import { z } from "zod";
+import type { TargetConfig } from "../targets/config";
+import type { ProfileName } from "../workloads/context";
 import { buildSchema, duration, pinnedImage, port, resourcesSchema, size } from "../fields";
 
 const DAY = 24 * 3600;
@@ -53,3 +55,11 @@ export const loggingConfigSchema = z.strictObject({
   store: logStoreSchema,
 });
 export type LoggingConfig = z.output<typeof loggingConfigSchema>;
+
+/** What the log store concern reads: its own part, and where the stack runs. */
+export interface LogStoreInput {
+  environment: string;
+  profile: ProfileName;
+  target: TargetConfig;
+  logging: Pick<LoggingConfig, "store" | "containerLogs">;
+}

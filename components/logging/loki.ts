@@ -7,7 +7,7 @@
 // carries its library; toolchain/observability/promtail/main.go is its command), so dev and prod
 // run the same code as the store; Grafana Alloy, its successor, is not served by the Go module
 // proxy here.
-import type { StackConfig } from "../../stacks/config/schema";
+import type { LogStoreInput } from "./config";
 import { toYaml } from "../alerts/rules";
 import { standardLabels } from "../workloads/labels";
 import { nonRootUser } from "../workloads/security";
@@ -121,7 +121,7 @@ export function renderLokiRules(environment: string, alert: LogStoreConfig["aler
 }
 
 export interface LogStoreContext {
-  environment: StackConfig["environment"];
+  environment: string;
   targetKind: "docker" | "kubernetes";
   /** Docker: the engine's socket the collector reads (unix://...). */
   dockerHost?: string;
@@ -238,7 +238,7 @@ export function promtailDockerWorkload(store: LogStoreConfig, ctx: LogStoreConte
 }
 
 /** Context of a stack for the log store. */
-export function logStoreContext(config: StackConfig): LogStoreContext {
+export function logStoreContext(config: LogStoreInput): LogStoreContext {
   return {
     environment: config.environment,
     targetKind: config.target.kind,
@@ -255,7 +255,7 @@ export interface LogStoreOutput extends ConcernOutput {
 }
 
 /** Loki and its collector for a stack; nothing when the store is disabled. */
-export function logStoreConcern(config: StackConfig): LogStoreOutput {
+export function logStoreConcern(config: LogStoreInput): LogStoreOutput {
   const store = config.logging.store;
   if (!store.enabled) return { workloads: [], jobs: [], kubernetesObjects: [] };
   const ctx = logStoreContext(config);

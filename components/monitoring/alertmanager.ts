@@ -4,7 +4,7 @@
 // and password they need is a secret that Alertmanager reads from a file of its own
 // (`url_file`, `routing_key_file`, `api_key_file`, `api_url_file`, `auth_password_file`, read
 // at each notification), so alertmanager.yml holds no secret and a value needs no escaping.
-import type { StackConfig } from "../../stacks/config/schema";
+import type { MonitoringInput } from "./config";
 import { httpProbe, type Workload } from "../workloads/model";
 import { secondsToDuration } from "../workloads/units";
 import { toYaml } from "../alerts/rules";
@@ -143,7 +143,7 @@ export function renderAlertmanagerConfig(m: MonitoringConfig): string {
  * webhook receivers inside the environment (e.g. a local sink in dev) are among them.
  */
 export function alertmanagerWorkload(
-  config: StackConfig,
+  config: MonitoringInput,
   services: Workload[],
 ): { workload: Workload; config: string } {
   const m = config.monitoring;

@@ -2,7 +2,7 @@
 // their configuration rendered from the same stack config as the services they watch. Each part
 // is built in its own file; this one composes them and derives the alert context.
 import { jobOverdueSeconds } from "../jobs/config";
-import type { StackConfig } from "../../stacks/config/schema";
+import type { MonitoringInput } from "./config";
 import type { AlertContext } from "../alerts/catalogue";
 import { backupNames } from "../backup/concern";
 import { renderRuleFiles, type RuleFile } from "../alerts/rules";
@@ -50,7 +50,7 @@ export interface MonitoringOutput extends ConcernOutput {
 
 /** The alert context of the stack: `monitoring` are its monitoring workloads but Prometheus. */
 function monitoringContext(
-  config: StackConfig,
+  config: MonitoringInput,
   others: Workload[],
   monitoring: Workload[],
   cluster: WatchedCluster | undefined,
@@ -81,7 +81,7 @@ function monitoringContext(
  * `others` are the workloads of every other concern (services, data stores, backup), so their
  * metrics endpoints are scraped.
  */
-export function monitoringConcern(config: StackConfig, others: Workload[]): MonitoringOutput {
+export function monitoringConcern(config: MonitoringInput, others: Workload[]): MonitoringOutput {
   const cluster = watchedCluster(config);
   const services = others.filter((w) => w.role === "service");
   const tls = tlsProbes(config);

@@ -1,6 +1,14 @@
 // The monitoring part of the stack file: Prometheus, Alertmanager, Grafana and the exporters.
 // Receiver keys and URLs and the Grafana admin password are names of entries in the stack's `secrets`.
 import { z } from "zod";
+import type { AlertsConfig } from "../alerts/config";
+import type { BackupConfig } from "../backup/config";
+import type { EntrypointConfig } from "../entrypoints/config";
+import type { JobsConfig } from "../jobs/config";
+import type { LoggingConfig } from "../logging/config";
+import type { DataStoreConfig, ServiceConfig } from "../services/config";
+import type { TargetConfig } from "../targets/config";
+import type { ProfileName } from "../workloads/context";
 import { buildSchema, duration, egress, pinnedImage, port, resourcesSchema, size } from "../fields";
 
 const componentCommon = {
@@ -134,3 +142,21 @@ export const monitoringConfigSchema = z.strictObject({
   }),
 });
 export type MonitoringConfig = z.output<typeof monitoringConfigSchema>;
+
+/**
+ * What the monitoring concern reads: its own part and the alerts, and every part of the stack it
+ * watches (services, data stores, entry points, jobs, backups, the log store, the target's cluster).
+ */
+export interface MonitoringInput {
+  environment: string;
+  profile: ProfileName;
+  target: TargetConfig;
+  monitoring: MonitoringConfig;
+  alerts: AlertsConfig;
+  services: Record<string, ServiceConfig>;
+  dataStores: Record<string, DataStoreConfig>;
+  entrypoints: Record<string, EntrypointConfig>;
+  jobs: JobsConfig;
+  logging: Pick<LoggingConfig, "store" | "containerLogs">;
+  backup: BackupConfig;
+}

@@ -1,6 +1,7 @@
 // The exporters: node-exporter, one per data store (PostgreSQL, Redis, NATS), the blackbox
 // exporter that probes services and entry points, and kube-state-metrics on a watched cluster.
-import type { NatsConfig, PostgresConfig, RedisConfig, StackConfig } from "../../stacks/config/schema";
+import type { MonitoringInput } from "./config";
+import type { NatsConfig, PostgresConfig, RedisConfig } from "../services/config";
 import { tlsProbeEgress, type TlsProbe } from "../entrypoints/concern";
 import { httpProbe, type SecretEnv, type Workload } from "../workloads/model";
 import type { ExporterConfig } from "./config";
@@ -10,7 +11,7 @@ import { monitoringWorkload, type WatchedCluster } from "./workload";
 export const NATS_EXPORTER_PORT = 7777;
 
 function exporter(
-  config: StackConfig,
+  config: MonitoringInput,
   name: string,
   e: ExporterConfig,
   port: number,
@@ -30,14 +31,14 @@ function exporter(
   });
 }
 
-export function nodeExporter(config: StackConfig): Workload {
+export function nodeExporter(config: MonitoringInput): Workload {
   return exporter(config, "node-exporter", config.monitoring.exporters.node, 9100, {
     args: ["--web.listen-address=:9100"],
     metrics: [{ port: "metrics", path: "/metrics", job: "node" }],
   });
 }
 
-export function postgresExporter(config: StackConfig, name: string, store: PostgresConfig): Workload {
+export function postgresExporter(config: MonitoringInput, name: string, store: PostgresConfig): Workload {
   return exporter(config, `${name}-exporter`, config.monitoring.exporters.postgres, 9187, {
     args: ["--web.listen-address=:9187"],
     env: {
@@ -51,7 +52,7 @@ export function postgresExporter(config: StackConfig, name: string, store: Postg
   });
 }
 
-export function natsExporter(config: StackConfig, name: string, store: NatsConfig): Workload {
+export function natsExporter(config: MonitoringInput, name: string, store: NatsConfig): Workload {
   return exporter(config, `${name}-exporter`, config.monitoring.exporters.nats, NATS_EXPORTER_PORT, {
     args: ["-varz", "-p", String(NATS_EXPORTER_PORT), `http://${name}:${store.monitoringPort}`],
     connectsTo: [name],
@@ -64,7 +65,7 @@ export function natsExporter(config: StackConfig, name: string, store: NatsConfi
   });
 }
 
-export function redisExporter(config: StackConfig, name: string, store: RedisConfig): Workload {
+export function redisExporter(config: MonitoringInput, name: string, store: RedisConfig): Workload {
   const secretEnv: SecretEnv[] = store.passwordSecret ? [{ name: "REDIS_PASSWORD", secret: store.passwordSecret }] : [];
   return exporter(config, `${name}-exporter`, config.monitoring.exporters.redis, 9121, {
     args: ["-web.listen-address=:9121"],
@@ -76,7 +77,7 @@ export function redisExporter(config: StackConfig, name: string, store: RedisCon
 }
 
 /** One exporter per data store whose engine's exporter is enabled, in the stores' name order. */
-export function dataStoreExporters(config: StackConfig): Workload[] {
+export function dataStoreExporters(config: MonitoringInput): Workload[] {
   const e = config.monitoring.exporters;
   return Object.entries(config.dataStores)
     .sort(([a], [b]) => a.localeCompare(b))
@@ -89,7 +90,7 @@ export function dataStoreExporters(config: StackConfig): Workload[] {
 }
 
 /** Probes the services and entry points (`others`) over HTTP, and the entry points' TLS endpoints. */
-export function blackboxExporter(config: StackConfig, others: Workload[], tls: TlsProbe[]): Workload {
+export function blackboxExporter(config: MonitoringInput, others: Workload[], tls: TlsProbe[]): Workload {
   const entrypointEgress = tlsProbeEgress(config);
   const probed = others.filter((w) => w.role === "service" || w.role === "entrypoint");
   return exporter(config, BLACKBOX_HOST, config.monitoring.exporters.blackbox, 9115, {
@@ -101,7 +102,7 @@ export function blackboxExporter(config: StackConfig, others: Workload[], tls: T
   });
 }
 
-export function kubeStateMetrics(config: StackConfig, cluster: WatchedCluster): Workload {
+export function kubeStateMetrics(config: MonitoringInput, cluster: WatchedCluster): Workload {
   return monitoringWorkload(
     config,
     "kube-state-metrics",
@@ -135,7 +136,7 @@ export function kubeStateMetrics(config: StackConfig, cluster: WatchedCluster): 
 
 /** Every exporter of the stack, in the order they were always listed. */
 export function exporterWorkloads(
-  config: StackConfig,
+  config: MonitoringInput,
   others: Workload[],
   tls: TlsProbe[],
   cluster: WatchedCluster | undefined,

@@ -1,7 +1,7 @@
 // Grafana provisioning: the Prometheus datasource, a dashboard provider, and dashboards built
 // from code (per service: traffic, errors, latency percentiles, saturation; per data store; an
 // overview). A small typed builder keeps the JSON deterministic and reviewable.
-import type { StackConfig } from "../../stacks/config/schema";
+import type { MonitoringInput } from "./config";
 import { toYaml } from "../alerts/rules";
 import { httpProbe, type FileSpec, type Workload } from "../workloads/model";
 import { monitoringWorkload } from "./workload";
@@ -212,7 +212,7 @@ export function renderGrafanaFiles(
 }
 
 /** Provisioning files: dashboards of the services and data stores, datasources Prometheus and Loki. */
-function grafanaFiles(config: StackConfig, services: Workload[], logStore: Workload | undefined): FileSpec[] {
+function grafanaFiles(config: MonitoringInput, services: Workload[], logStore: Workload | undefined): FileSpec[] {
   return renderGrafanaFiles(
     services,
     Object.entries(config.dataStores).map(([name, s]) => ({ name, engine: s.engine })),
@@ -224,7 +224,7 @@ function grafanaFiles(config: StackConfig, services: Workload[], logStore: Workl
  * Grafana, when enabled (none otherwise). `others` are the workloads of the other concerns: the
  * log store (components/logging/loki.ts), when the stack has one, is a Grafana datasource.
  */
-export function grafanaWorkloads(config: StackConfig, others: Workload[], services: Workload[]): Workload[] {
+export function grafanaWorkloads(config: MonitoringInput, others: Workload[], services: Workload[]): Workload[] {
   const g = config.monitoring.grafana;
   if (!g.enabled) return [];
   const logStore = others.find((w) => w.role === "logging" && w.name === "loki");

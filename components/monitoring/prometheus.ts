@@ -1,7 +1,7 @@
 // prometheus.yml, generated from the workloads: one scrape job per metrics endpoint (every
 // replica, through the `<name>-pods` host that resolves to all of them on both targets), and a
 // blackbox probe of every service's HTTP health endpoint.
-import type { StackConfig } from "../../stacks/config/schema";
+import type { MonitoringInput } from "./config";
 import type { TlsProbe } from "../entrypoints/concern";
 import { httpProbe, podsServiceName, type FileSpec, type Workload } from "../workloads/model";
 import { secondsToDuration } from "../workloads/units";
@@ -201,7 +201,7 @@ function clusterDiscovery(cluster: WatchedCluster | undefined): Partial<Workload
 
 /** The Prometheus workload: `files` are its configuration and rules, `scraped` what it scrapes. */
 export function prometheusWorkload(
-  config: StackConfig,
+  config: MonitoringInput,
   files: FileSpec[],
   scraped: Workload[],
   cluster: WatchedCluster | undefined,
@@ -239,7 +239,7 @@ export function prometheusWorkload(
 
 /** Prometheus with its rendered prometheus.yml, which names every workload in `scraped`. */
 export function prometheusPart(
-  config: StackConfig,
+  config: MonitoringInput,
   scraped: Workload[],
   ruleFiles: RuleFile[],
   tls: TlsProbe[],

@@ -1,9 +1,9 @@
 // The Pushgateway: holds the metrics that scheduled jobs (backups, drills) push when they finish.
-import type { StackConfig } from "../../stacks/config/schema";
+import type { MonitoringInput } from "./config";
 import { httpProbe, type Workload } from "../workloads/model";
 import { monitoringWorkload } from "./workload";
 
-export function pushgatewayWorkload(config: StackConfig): Workload {
+export function pushgatewayWorkload(config: MonitoringInput): Workload {
   const m = config.monitoring;
   return monitoringWorkload(config, "pushgateway", m.pushgateway, {
     ports: [{ name: "web", containerPort: 9091, protocol: "tcp", external: false }],

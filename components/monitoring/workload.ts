@@ -1,24 +1,26 @@
 // What every monitoring workload shares: the defaults of one workload of the monitoring role, and
 // the cluster the stack watches (Kubernetes with cluster monitoring), if any.
-import type { StackConfig, TargetConfig } from "../../stacks/config/schema";
-import { containerLogPolicy, standardLabels, toResources } from "../services/workloads";
+import type { MonitoringInput } from "./config";
+import type { TargetConfig } from "../targets/config";
+import { standardLabels } from "../workloads/labels";
+import { containerLogPolicy, toResources } from "../workloads/resources";
 import type { Workload } from "../workloads/model";
 
-export type Common = Pick<StackConfig["monitoring"]["prometheus"], "image" | "build" | "resources">;
+export type Common = Pick<MonitoringInput["monitoring"]["prometheus"], "image" | "build" | "resources">;
 
 /** The cluster the stack runs on and watches: its settings and the stack's namespace. */
 export type WatchedCluster = Extract<TargetConfig, { kind: "kubernetes" }>["clusterMonitoring"] & {
   namespace: string;
 };
 
-export function watchedCluster(config: StackConfig): WatchedCluster | undefined {
+export function watchedCluster(config: MonitoringInput): WatchedCluster | undefined {
   return config.target.kind === "kubernetes" && config.target.clusterMonitoring.enabled
     ? { ...config.target.clusterMonitoring, namespace: config.target.namespace }
     : undefined;
 }
 
 export function monitoringWorkload(
-  config: StackConfig,
+  config: MonitoringInput,
   name: string,
   part: Common,
   fields: Partial<Workload> & Pick<Workload, "ports">,

@@ -30,7 +30,7 @@ const probeSchema = z
   });
 export type ProbeConfig = z.output<typeof probeSchema>;
 
-export type { ResourcesConfig } from "../../components/fields";
+export type { ResourcesConfig } from "../fields";
 
 const portSchema = z.strictObject({
   name: name(),

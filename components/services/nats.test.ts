@@ -5,7 +5,7 @@ import { ConfigError, loadStackConfig } from "../../stacks/config/load";
 import type { RawConfig } from "../../stacks/config/defaults";
 import { planEnvironment } from "../../stacks/plan";
 import { brokerStackInput, NATS_STORE } from "../../test/support/broker-stack";
-import { renderStackDocs } from "../opsdocs";
+import { renderStackDocs } from "../../stacks/opsdocs";
 import { readAttachments } from "../../tools/docs/stacks";
 import { REPO_ROOT } from "../../test/support/stack-files";
 import { renderNatsConfig } from "./nats";

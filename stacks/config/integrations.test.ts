@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parse as parseYaml, stringify } from "yaml";
-import { renderStackDocs } from "../../components/opsdocs";
+import { renderStackDocs } from "../opsdocs";
 import { networkPolicies } from "../../components/targets/kubernetes/network";
 import { readAttachments } from "../../tools/docs/stacks";
 import { readStackFileText, REPO_ROOT, stackFileInputFromText } from "../../test/support/stack-files";

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { ConfigError, loadStackConfig } from "../../stacks/config/load";
 import type { StackConfig } from "../../stacks/config/schema";
 import { planEnvironment } from "../../stacks/plan";
-import { renderStackDocs, type Attachments } from "../../components/opsdocs";
+import { renderStackDocs, type Attachments } from "../../stacks/opsdocs";
 import type { AttachedText } from "../../components/alerts/config";
 import { REPO_ROOT, stackFileInputFromText } from "../../test/support/stack-files";
 

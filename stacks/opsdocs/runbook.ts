@@ -2,7 +2,7 @@
 // confirm, what to do, with commands for the stack's target), restart, restore and reset
 // procedures, and a verification checklist. Hand-written text the stack attaches to a workload
 // or an alert is placed in its section.
-import type { ScheduledJob, Workload } from "../workloads/model";
+import type { ScheduledJob, Workload } from "../../components/workloads/model";
 import { probeCommand, shellLine } from "./commands";
 import { anchor, code, cronWords, dur, join, list, sh, table, untemplate } from "./markdown";
 import type { DocAlert, DocModel } from "./model";

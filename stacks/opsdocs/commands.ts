@@ -2,13 +2,13 @@
 // targets use to name what they create (Docker: containerName/volumeName; Kubernetes: the
 // manifests' own metadata), so a command names only containers, workloads, namespaces and
 // volumes that the stack deploys. Pure: no Pulumi import.
-import type { StackConfig } from "../../stacks/config/schema";
-import { containerName, volumeName, type DockerContext } from "../targets/docker/containers";
-import { cronJob } from "../targets/kubernetes/jobs";
-import type { KubeContext } from "../targets/kubernetes/objects";
-import { persistentVolumeClaims } from "../targets/kubernetes/storage";
-import { workloadController } from "../targets/kubernetes/workloads";
-import type { Probe, ScheduledJob, Workload } from "../workloads/model";
+import type { StackConfig } from "../config/schema";
+import { containerName, volumeName, type DockerContext } from "../../components/targets/docker/containers";
+import { cronJob } from "../../components/targets/kubernetes/jobs";
+import type { KubeContext } from "../../components/targets/kubernetes/objects";
+import { persistentVolumeClaims } from "../../components/targets/kubernetes/storage";
+import { workloadController } from "../../components/targets/kubernetes/workloads";
+import type { Probe, ScheduledJob, Workload } from "../../components/workloads/model";
 
 /** A shell word, quoted only when it needs to be. */
 export function shellQuote(arg: string): string {

@@ -3,13 +3,13 @@
 // exports, the target's commands, and hand-written runbook text the stack file attaches.
 // Pure: the caller reads attached files and hands their text in.
 import { parse as parseYaml } from "yaml";
-import type { EnvironmentPlan } from "../../stacks/plan";
-import { ALERT_CATALOGUE, type AlertDefinition } from "../alerts/catalogue";
-import { runbookAnchor, type Severity } from "../alerts/config";
-import { effectiveAlerts } from "../alerts/rules";
-import { BURN_ALERTS } from "../alerts/slo";
-import { restoreProcedures, type RestoreProcedure } from "../backup/restore";
-import type { ScheduledJob, Workload } from "../workloads/model";
+import type { EnvironmentPlan } from "../plan";
+import { ALERT_CATALOGUE, type AlertDefinition } from "../../components/alerts/catalogue";
+import { runbookAnchor, type Severity } from "../../components/alerts/config";
+import { effectiveAlerts } from "../../components/alerts/rules";
+import { BURN_ALERTS } from "../../components/alerts/slo";
+import { restoreProcedures, type RestoreProcedure } from "../../components/backup/restore";
+import type { ScheduledJob, Workload } from "../../components/workloads/model";
 import { targetCommands, type TargetCommands } from "./commands";
 
 export interface Attachments {

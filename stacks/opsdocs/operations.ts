@@ -1,9 +1,9 @@
 // OPERATIONS.md: what runs, how it is deployed and what is not supported, entry points, health
 // signals, the resource envelope, jobs, data and backups, log retention, start and stop, and what
 // the stack does not guarantee. Every fact comes from the model.
-import { jobOverdueSeconds } from "../jobs/config";
-import { orderByDependencies } from "../targets/docker/containers";
-import type { ContainerSpec, Probe, Workload } from "../workloads/model";
+import { jobOverdueSeconds } from "../../components/jobs/config";
+import { orderByDependencies } from "../../components/targets/docker/containers";
+import type { ContainerSpec, Probe, Workload } from "../../components/workloads/model";
 import { shellLine } from "./commands";
 import { anchor, code, cpu, cronInterval, cronWords, dur, join, list, mem, sh, table } from "./markdown";
 import type { DocModel } from "./model";

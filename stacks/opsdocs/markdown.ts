@@ -1,6 +1,6 @@
 // Small Markdown builders: tables with escaped cells, fenced shell blocks, explicit anchors.
-import { cronLongestGapSeconds } from "../fields";
-import { bytesToQuantity, millicoresToQuantity, secondsToDuration } from "../workloads/units";
+import { cronLongestGapSeconds } from "../../components/fields";
+import { bytesToQuantity, millicoresToQuantity, secondsToDuration } from "../../components/workloads/units";
 
 export function table(header: string[], rows: string[][]): string {
   const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
