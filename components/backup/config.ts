@@ -1,5 +1,6 @@
 // The backup part of the stack file: what is backed up, when, how long it is kept, and where.
 import { z } from "zod";
+
 import type { DataStoreConfig, ServiceConfig } from "../services/config";
 import {
   buildSchema,
@@ -145,3 +146,62 @@ export interface BackupInput {
   services: Record<string, ServiceConfig>;
   monitoring: { enabled: boolean };
 }
+
+/** The backup defaults of each profile. Merged under the stack file's `backup` before validation (stacks/config/defaults.ts). */
+export const BACKUP_DEFAULTS = {
+  dev: {
+    image: "ops-baseline/backup:0.1.0",
+    build: { context: "images/backup", dockerfile: "images/backup/Dockerfile" },
+    resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+    schedule: "30 2 * * *",
+    retention: { keepLast: 3, keepDaily: 7, keepWeekly: 0, keepMonthly: 0 },
+    storage: "5Gi",
+    staleAfter: "26h",
+    timeout: "1h",
+    restoreDrill: { enabled: true, schedule: "0 4 * * 0", staleAfter: "192h" },
+    // dev keeps its pgBackRest repository on a local volume; prod names an S3 bucket.
+    pitr: {
+      repository: { type: "volume", storage: "5Gi" },
+      cipherPassSecret: "pgbackrestCipherPass",
+      archiveTimeout: "60s",
+      fullSchedule: "15 2 * * 0",
+      diffSchedule: "15 2 * * 1-6",
+      retention: { full: 2, fullType: "count", diff: 6 },
+      drillStorage: "4Gi",
+    },
+    // Volumes with restic: a repository on the backup volume, every pack read back by check.
+    restic: {
+      passwordSecret: "resticPassword",
+      retention: { keepLast: 3, keepDaily: 7, keepWeekly: 0, keepMonthly: 0 },
+      checkSubset: "100%",
+    },
+  },
+  prod: {
+    image: "ghcr.io/ops-baseline/backup:0.1.0",
+    resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "2", memory: "1Gi" } },
+    schedule: "30 2 * * *",
+    // C0Di3 runbook: daily dumps kept 30 days; plus weeks and months.
+    retention: { keepLast: 7, keepDaily: 30, keepWeekly: 8, keepMonthly: 12 },
+    storage: "100Gi",
+    staleAfter: "26h",
+    timeout: "2h",
+    restoreDrill: { enabled: true, schedule: "0 4 * * 0", staleAfter: "192h" },
+    // The repository (an S3 bucket outside the cluster) is named in Pulumi.prod.yaml.
+    pitr: {
+      cipherPassSecret: "pgbackrestCipherPass",
+      archiveTimeout: "60s",
+      fullSchedule: "15 1 * * 0",
+      diffSchedule: "15 1 * * 1-6",
+      // Four weekly full backups, i.e. about 30 days of point-in-time recovery (C0Di3: 30 days).
+      retention: { full: 4, fullType: "count", diff: 6 },
+      drillStorage: "200Gi",
+    },
+    // Volumes with restic, in the pgBackRest bucket; RTAP: application logs kept 30 days.
+    // check reads a tenth of the packs back each night (all of them within about a month).
+    restic: {
+      passwordSecret: "resticPassword",
+      retention: { keepLast: 7, keepDaily: 30, keepWeekly: 0, keepMonthly: 0 },
+      checkSubset: "10%",
+    },
+  },
+};

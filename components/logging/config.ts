@@ -2,6 +2,7 @@
 // the log files that services write themselves, and the searchable log store (Loki) with its
 // collector (Promtail).
 import { z } from "zod";
+import { goBinaryImage, UPSTREAM_IMAGES, VERSIONS } from "../monitoring/versions";
 import type { TargetConfig } from "../targets/config";
 import type { ProfileName } from "../workloads/context";
 import { buildSchema, duration, pinnedImage, port, resourcesSchema, size } from "../fields";
@@ -63,3 +64,67 @@ export interface LogStoreInput {
   target: TargetConfig;
   logging: Pick<LoggingConfig, "store" | "containerLogs">;
 }
+
+/** Log-pattern alert of the log store: a crash or fatal line in any service opens a ticket. */
+const logAlert = { pattern: "(?i)(panic|fatal|out of memory)", window: "5m" };
+
+/** The logging defaults of each profile. Merged under the stack file's `logging` before validation (stacks/config/defaults.ts). */
+export const LOGGING_DEFAULTS = {
+  dev: {
+    containerLogs: { driver: "json-file", maxSize: "10MB", maxFiles: 5 },
+    // RTAP runbook: daily, 7 kept, compressed; RTT: rotate at 10 MB.
+    files: {
+      image: "ops-baseline/logrotate:3.21-bookworm",
+      build: { context: "images/logrotate", dockerfile: "images/logrotate/Dockerfile" },
+      frequency: "daily",
+      maxSize: "10MB",
+      rotate: 7,
+      compress: true,
+      copytruncate: false,
+      checkEverySeconds: 300,
+      resources: { requests: { cpu: "10m", memory: "8Mi" }, limits: { cpu: "100m", memory: "32Mi" } },
+    },
+    // RTAP runbook: log aggregation on 3100, 7 days kept in dev.
+    store: {
+      enabled: true,
+      ...goBinaryImage("loki", VERSIONS.loki, "loki", "/loki", 10001),
+      resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+      storage: "2Gi",
+      hostPort: 3100,
+      retention: "7d",
+      collector: {
+        ...goBinaryImage("promtail", VERSIONS.loki, "promtail"),
+        resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+      },
+      alert: logAlert,
+    },
+  },
+  prod: {
+    containerLogs: { driver: "json-file", maxSize: "10MB", maxFiles: 5 },
+    files: {
+      image: "ghcr.io/ops-baseline/logrotate:3.21-bookworm",
+      frequency: "daily",
+      maxSize: "10MB",
+      rotate: 30,
+      compress: true,
+      copytruncate: false,
+      checkEverySeconds: 300,
+      resources: { requests: { cpu: "10m", memory: "8Mi" }, limits: { cpu: "100m", memory: "32Mi" } },
+    },
+    // RTAP runbook: 30 days kept in prod.
+    store: {
+      enabled: true,
+      image: UPSTREAM_IMAGES.loki,
+      resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "2Gi" } },
+      storage: "50Gi",
+      retention: "30d",
+      collector: {
+        // The project's image of the same build (images/go-binary, stage promtail-<version>):
+        // upstream stopped publishing Promtail images with Loki 3.6.
+        image: `ghcr.io/ops-baseline/promtail:${VERSIONS.loki}`,
+        resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "250m", memory: "256Mi" } },
+      },
+      alert: logAlert,
+    },
+  },
+};

@@ -1,6 +1,7 @@
 // The monitoring part of the stack file: Prometheus, Alertmanager, Grafana and the exporters.
 // Receiver keys and URLs and the Grafana admin password are names of entries in the stack's `secrets`.
 import { z } from "zod";
+import { goBinaryImage, UPSTREAM_IMAGES, VERSIONS } from "./versions";
 import type { AlertsConfig } from "../alerts/config";
 import type { BackupConfig } from "../backup/config";
 import type { EntrypointConfig } from "../entrypoints/config";
@@ -160,3 +161,152 @@ export interface MonitoringInput {
   logging: Pick<LoggingConfig, "store" | "containerLogs">;
   backup: BackupConfig;
 }
+
+const exporterResources = { requests: { cpu: "20m", memory: "16Mi" }, limits: { cpu: "200m", memory: "64Mi" } };
+
+/** An image built from one of Debian's Prometheus packages (images/debian-package). */
+function debianPackageImage(image: string, pkg: string, dataDir?: string) {
+  return {
+    image,
+    build: {
+      context: "images/debian-package",
+      dockerfile: "images/debian-package/Dockerfile",
+      args: dataDir ? { PACKAGE: pkg, DATA_DIR: dataDir } : { PACKAGE: pkg },
+    },
+  };
+}
+
+function debianExporter(name: string, version: string) {
+  return {
+    enabled: true,
+    ...debianPackageImage(`ops-baseline/${name}:${version}-bookworm`, `prometheus-${name}`),
+    resources: exporterResources,
+  };
+}
+
+function upstreamExporter(image: string) {
+  return { enabled: true, image, resources: exporterResources };
+}
+
+/** The monitoring defaults of each profile. Merged under the stack file's `monitoring` before validation (stacks/config/defaults.ts). */
+export const MONITORING_DEFAULTS = {
+  dev: {
+    enabled: true,
+    // Worst case from a dead service to the page: 11 s until the fault is in the TSDB (a
+    // stopped container leaves Docker's DNS, and Prometheus writes the staleness marker of a
+    // dropped target 2.1 scrape intervals after its last scrape; a failing scrape would show
+    // after 5 s + the 3 s timeout) + 5 s evaluation + 30 s `for` + 10 s group wait = 56 s,
+    // inside the 60 s the runbooks ask for; measured on the Docker rung
+    // (test/docker/dev-stack.real.test.ts). With a 10 s interval the dropped-target path alone
+    // takes 21 s and the page 66 s (measured 63 s).
+    scrapeInterval: "5s",
+    scrapeTimeout: "3s",
+    evaluationInterval: "5s",
+    prometheus: {
+      ...goBinaryImage("prometheus", VERSIONS.prometheus, "prometheus", "/prometheus"),
+      // RAVE safe-mode envelope: Prometheus 256 MB.
+      resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+      retentionTime: "7d",
+      retentionSize: "1GiB",
+      storage: "2Gi",
+      hostPort: 9090,
+    },
+    alertmanager: {
+      ...goBinaryImage("alertmanager", VERSIONS.alertmanager, "alertmanager", "/alertmanager"),
+      resources: { requests: { cpu: "50m", memory: "32Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
+      storage: "256Mi",
+      hostPort: 9093,
+      groupWait: "10s",
+      groupInterval: "1m",
+      repeatInterval: "4h",
+      receivers: { paging: { type: "webhook" }, ticket: { type: "webhook" }, heartbeat: { type: "webhook" } },
+      // Any public address on HTTPS; never the private ranges the cluster and its metadata
+      // service live in (RFC 1918, link-local).
+      receiverEgress: {
+        cidrs: ["0.0.0.0/0"],
+        except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"],
+        ports: [443],
+      },
+    },
+    pushgateway: {
+      ...debianPackageImage("ops-baseline/pushgateway:1.4-bookworm", "prometheus-pushgateway", "/data"),
+      resources: { requests: { cpu: "20m", memory: "16Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
+      storage: "128Mi",
+    },
+    grafana: {
+      enabled: false,
+      image: UPSTREAM_IMAGES.grafana,
+      // RAVE safe-mode envelope: Grafana 128 MB.
+      resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
+      adminPasswordSecret: "grafanaAdminPassword",
+      storage: "512Mi",
+      hostPort: 3001,
+    },
+    exporters: {
+      node: {
+        enabled: true,
+        ...goBinaryImage("node-exporter", VERSIONS.nodeExporter, "node_exporter"),
+        resources: exporterResources,
+      },
+      postgres: debianExporter("postgres-exporter", "0.11"),
+      redis: debianExporter("redis-exporter", "1.45"),
+      blackbox: debianExporter("blackbox-exporter", "0.23"),
+      // A stand-in with prometheus-nats-exporter's metric names (toolchain/nats-exporter.sh):
+      // the real exporter is neither on the Go module proxy nor in Debian.
+      nats: {
+        enabled: true,
+        ...goBinaryImage("nats-varz-exporter", "0.1.0", "nats-varz-exporter"),
+        resources: exporterResources,
+      },
+    },
+  },
+  prod: {
+    enabled: true,
+    // RAVE runbook: 30 s scrape and evaluation intervals.
+    scrapeInterval: "30s",
+    scrapeTimeout: "10s",
+    evaluationInterval: "30s",
+    prometheus: {
+      image: UPSTREAM_IMAGES.prometheus,
+      resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "2Gi" } },
+      retentionTime: "30d",
+      retentionSize: "45GiB",
+      storage: "50Gi",
+    },
+    alertmanager: {
+      image: UPSTREAM_IMAGES.alertmanager,
+      resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "250m", memory: "256Mi" } },
+      storage: "1Gi",
+      groupWait: "30s",
+      groupInterval: "5m",
+      repeatInterval: "4h",
+      receivers: { paging: { type: "webhook" }, ticket: { type: "webhook" }, heartbeat: { type: "webhook" } },
+      // Any public address on HTTPS; never the private ranges the cluster and its metadata
+      // service live in (RFC 1918, link-local).
+      receiverEgress: {
+        cidrs: ["0.0.0.0/0"],
+        except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"],
+        ports: [443],
+      },
+    },
+    pushgateway: {
+      image: "quay.io/prometheus/pushgateway:v1.9.0",
+      resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+      storage: "1Gi",
+    },
+    grafana: {
+      enabled: true,
+      image: UPSTREAM_IMAGES.grafana,
+      resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+      adminPasswordSecret: "grafanaAdminPassword",
+      storage: "2Gi",
+    },
+    exporters: {
+      node: upstreamExporter(UPSTREAM_IMAGES.nodeExporter),
+      postgres: upstreamExporter("quay.io/prometheuscommunity/postgres-exporter:v0.15.0"),
+      redis: upstreamExporter("docker.io/oliver006/redis_exporter:v1.62.0"),
+      blackbox: upstreamExporter("quay.io/prometheus/blackbox-exporter:v0.25.0"),
+      nats: upstreamExporter("docker.io/natsio/prometheus-nats-exporter:0.17.3"),
+    },
+  },
+};

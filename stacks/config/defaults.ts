@@ -2,9 +2,12 @@
 // stack file before validation (stacks/config/load.ts), so the schema sees one complete object
 // and every default is visible here rather than scattered through code.
 //
-// `serviceDefaults` and `dataStoreDefaults` are merged under every service and data store.
+// `serviceDefaults` and `dataStoreDefaults` are merged under every service and data store. Each
+// concern keeps the defaults of its own part beside its schema (components/<concern>/config.ts).
 import { ENTRYPOINT_DEFAULTS } from "../../components/entrypoints/config";
-import { goBinaryImage, UPSTREAM_IMAGES, VERSIONS } from "../../components/monitoring/versions";
+import { BACKUP_DEFAULTS } from "../../components/backup/config";
+import { LOGGING_DEFAULTS } from "../../components/logging/config";
+import { MONITORING_DEFAULTS } from "../../components/monitoring/config";
 import type { ProfileName } from "./schema";
 
 export type RawConfig = Record<string, unknown>;
@@ -16,35 +19,6 @@ const probeTimings = {
   // start-period 40s in the runbook: 8 tries 5s apart before liveness takes over.
   startup: { period: "5s", timeout: "3s", failureThreshold: 8, initialDelay: "0s" },
 };
-
-/** Log-pattern alert of the log store: a crash or fatal line in any service opens a ticket. */
-const logAlert = { pattern: "(?i)(panic|fatal|out of memory)", window: "5m" };
-
-const exporterResources = { requests: { cpu: "20m", memory: "16Mi" }, limits: { cpu: "200m", memory: "64Mi" } };
-
-/** An image built from one of Debian's Prometheus packages (images/debian-package). */
-function debianPackageImage(image: string, pkg: string, dataDir?: string) {
-  return {
-    image,
-    build: {
-      context: "images/debian-package",
-      dockerfile: "images/debian-package/Dockerfile",
-      args: dataDir ? { PACKAGE: pkg, DATA_DIR: dataDir } : { PACKAGE: pkg },
-    },
-  };
-}
-
-function debianExporter(name: string, version: string) {
-  return {
-    enabled: true,
-    ...debianPackageImage(`ops-baseline/${name}:${version}-bookworm`, `prometheus-${name}`),
-    resources: exporterResources,
-  };
-}
-
-function upstreamExporter(image: string) {
-  return { enabled: true, image, resources: exporterResources };
-}
 
 interface EnvironmentDefaults {
   config: RawConfig;
@@ -61,137 +35,14 @@ export const ENVIRONMENT_DEFAULTS: Record<ProfileName, EnvironmentDefaults> = {
       target: { kind: "docker", host: "unix:///var/run/docker.sock", bindAddress: "127.0.0.1" },
       rules: { minReplicas: 1, allowHostPorts: true },
       // RTT operations guide: 10 MB per file, 5 files.
-      logging: {
-        containerLogs: { driver: "json-file", maxSize: "10MB", maxFiles: 5 },
-        // RTAP runbook: daily, 7 kept, compressed; RTT: rotate at 10 MB.
-        files: {
-          image: "ops-baseline/logrotate:3.21-bookworm",
-          build: { context: "images/logrotate", dockerfile: "images/logrotate/Dockerfile" },
-          frequency: "daily",
-          maxSize: "10MB",
-          rotate: 7,
-          compress: true,
-          copytruncate: false,
-          checkEverySeconds: 300,
-          resources: { requests: { cpu: "10m", memory: "8Mi" }, limits: { cpu: "100m", memory: "32Mi" } },
-        },
-        // RTAP runbook: log aggregation on 3100, 7 days kept in dev.
-        store: {
-          enabled: true,
-          ...goBinaryImage("loki", VERSIONS.loki, "loki", "/loki", 10001),
-          resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
-          storage: "2Gi",
-          hostPort: 3100,
-          retention: "7d",
-          collector: {
-            ...goBinaryImage("promtail", VERSIONS.loki, "promtail"),
-            resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
-          },
-          alert: logAlert,
-        },
-      },
-      backup: {
-        image: "ops-baseline/backup:0.1.0",
-        build: { context: "images/backup", dockerfile: "images/backup/Dockerfile" },
-        resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "1", memory: "512Mi" } },
-        schedule: "30 2 * * *",
-        retention: { keepLast: 3, keepDaily: 7, keepWeekly: 0, keepMonthly: 0 },
-        storage: "5Gi",
-        staleAfter: "26h",
-        timeout: "1h",
-        restoreDrill: { enabled: true, schedule: "0 4 * * 0", staleAfter: "192h" },
-        // dev keeps its pgBackRest repository on a local volume; prod names an S3 bucket.
-        pitr: {
-          repository: { type: "volume", storage: "5Gi" },
-          cipherPassSecret: "pgbackrestCipherPass",
-          archiveTimeout: "60s",
-          fullSchedule: "15 2 * * 0",
-          diffSchedule: "15 2 * * 1-6",
-          retention: { full: 2, fullType: "count", diff: 6 },
-          drillStorage: "4Gi",
-        },
-        // Volumes with restic: a repository on the backup volume, every pack read back by check.
-        restic: {
-          passwordSecret: "resticPassword",
-          retention: { keepLast: 3, keepDaily: 7, keepWeekly: 0, keepMonthly: 0 },
-          checkSubset: "100%",
-        },
-      },
+      logging: LOGGING_DEFAULTS.dev,
+      backup: BACKUP_DEFAULTS.dev,
       // Every image here builds locally, so dev deploys offline: Prometheus, Alertmanager and
       // node_exporter from the Go module proxy at prod's versions (components/monitoring/versions.ts);
       // the Pushgateway and the PostgreSQL, Redis and blackbox exporters from Debian's packages (the
       // proxy does not serve them). Grafana can be had neither way here (no Debian package, the
       // proxy refuses its module): it is off in dev, on in prod (pinned upstream image).
-      monitoring: {
-        enabled: true,
-        // Worst case from a dead service to the page: 11 s until the fault is in the TSDB (a
-        // stopped container leaves Docker's DNS, and Prometheus writes the staleness marker of a
-        // dropped target 2.1 scrape intervals after its last scrape; a failing scrape would show
-        // after 5 s + the 3 s timeout) + 5 s evaluation + 30 s `for` + 10 s group wait = 56 s,
-        // inside the 60 s the runbooks ask for; measured on the Docker rung
-        // (test/docker/dev-stack.real.test.ts). With a 10 s interval the dropped-target path alone
-        // takes 21 s and the page 66 s (measured 63 s).
-        scrapeInterval: "5s",
-        scrapeTimeout: "3s",
-        evaluationInterval: "5s",
-        prometheus: {
-          ...goBinaryImage("prometheus", VERSIONS.prometheus, "prometheus", "/prometheus"),
-          // RAVE safe-mode envelope: Prometheus 256 MB.
-          resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
-          retentionTime: "7d",
-          retentionSize: "1GiB",
-          storage: "2Gi",
-          hostPort: 9090,
-        },
-        alertmanager: {
-          ...goBinaryImage("alertmanager", VERSIONS.alertmanager, "alertmanager", "/alertmanager"),
-          resources: { requests: { cpu: "50m", memory: "32Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
-          storage: "256Mi",
-          hostPort: 9093,
-          groupWait: "10s",
-          groupInterval: "1m",
-          repeatInterval: "4h",
-          receivers: { paging: { type: "webhook" }, ticket: { type: "webhook" }, heartbeat: { type: "webhook" } },
-          // Any public address on HTTPS; never the private ranges the cluster and its metadata
-          // service live in (RFC 1918, link-local).
-          receiverEgress: {
-            cidrs: ["0.0.0.0/0"],
-            except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"],
-            ports: [443],
-          },
-        },
-        pushgateway: {
-          ...debianPackageImage("ops-baseline/pushgateway:1.4-bookworm", "prometheus-pushgateway", "/data"),
-          resources: { requests: { cpu: "20m", memory: "16Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
-          storage: "128Mi",
-        },
-        grafana: {
-          enabled: false,
-          image: UPSTREAM_IMAGES.grafana,
-          // RAVE safe-mode envelope: Grafana 128 MB.
-          resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
-          adminPasswordSecret: "grafanaAdminPassword",
-          storage: "512Mi",
-          hostPort: 3001,
-        },
-        exporters: {
-          node: {
-            enabled: true,
-            ...goBinaryImage("node-exporter", VERSIONS.nodeExporter, "node_exporter"),
-            resources: exporterResources,
-          },
-          postgres: debianExporter("postgres-exporter", "0.11"),
-          redis: debianExporter("redis-exporter", "1.45"),
-          blackbox: debianExporter("blackbox-exporter", "0.23"),
-          // A stand-in with prometheus-nats-exporter's metric names (toolchain/nats-exporter.sh):
-          // the real exporter is neither on the Go module proxy nor in Debian.
-          nats: {
-            enabled: true,
-            ...goBinaryImage("nats-varz-exporter", "0.1.0", "nats-varz-exporter"),
-            resources: exporterResources,
-          },
-        },
-      },
+      monitoring: MONITORING_DEFAULTS.dev,
     },
     serviceDefaults: {
       replicas: 1,
@@ -228,111 +79,9 @@ export const ENVIRONMENT_DEFAULTS: Record<ProfileName, EnvironmentDefaults> = {
         },
       },
       rules: { minReplicas: 2, allowHostPorts: false },
-      logging: {
-        containerLogs: { driver: "json-file", maxSize: "10MB", maxFiles: 5 },
-        files: {
-          image: "ghcr.io/ops-baseline/logrotate:3.21-bookworm",
-          frequency: "daily",
-          maxSize: "10MB",
-          rotate: 30,
-          compress: true,
-          copytruncate: false,
-          checkEverySeconds: 300,
-          resources: { requests: { cpu: "10m", memory: "8Mi" }, limits: { cpu: "100m", memory: "32Mi" } },
-        },
-        // RTAP runbook: 30 days kept in prod.
-        store: {
-          enabled: true,
-          image: UPSTREAM_IMAGES.loki,
-          resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "2Gi" } },
-          storage: "50Gi",
-          retention: "30d",
-          collector: {
-            // The project's image of the same build (images/go-binary, stage promtail-<version>):
-            // upstream stopped publishing Promtail images with Loki 3.6.
-            image: `ghcr.io/ops-baseline/promtail:${VERSIONS.loki}`,
-            resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "250m", memory: "256Mi" } },
-          },
-          alert: logAlert,
-        },
-      },
-      backup: {
-        image: "ghcr.io/ops-baseline/backup:0.1.0",
-        resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "2", memory: "1Gi" } },
-        schedule: "30 2 * * *",
-        // C0Di3 runbook: daily dumps kept 30 days; plus weeks and months.
-        retention: { keepLast: 7, keepDaily: 30, keepWeekly: 8, keepMonthly: 12 },
-        storage: "100Gi",
-        staleAfter: "26h",
-        timeout: "2h",
-        restoreDrill: { enabled: true, schedule: "0 4 * * 0", staleAfter: "192h" },
-        // The repository (an S3 bucket outside the cluster) is named in Pulumi.prod.yaml.
-        pitr: {
-          cipherPassSecret: "pgbackrestCipherPass",
-          archiveTimeout: "60s",
-          fullSchedule: "15 1 * * 0",
-          diffSchedule: "15 1 * * 1-6",
-          // Four weekly full backups, i.e. about 30 days of point-in-time recovery (C0Di3: 30 days).
-          retention: { full: 4, fullType: "count", diff: 6 },
-          drillStorage: "200Gi",
-        },
-        // Volumes with restic, in the pgBackRest bucket; RTAP: application logs kept 30 days.
-        // check reads a tenth of the packs back each night (all of them within about a month).
-        restic: {
-          passwordSecret: "resticPassword",
-          retention: { keepLast: 7, keepDaily: 30, keepWeekly: 0, keepMonthly: 0 },
-          checkSubset: "10%",
-        },
-      },
-      monitoring: {
-        enabled: true,
-        // RAVE runbook: 30 s scrape and evaluation intervals.
-        scrapeInterval: "30s",
-        scrapeTimeout: "10s",
-        evaluationInterval: "30s",
-        prometheus: {
-          image: UPSTREAM_IMAGES.prometheus,
-          resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "2Gi" } },
-          retentionTime: "30d",
-          retentionSize: "45GiB",
-          storage: "50Gi",
-        },
-        alertmanager: {
-          image: UPSTREAM_IMAGES.alertmanager,
-          resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "250m", memory: "256Mi" } },
-          storage: "1Gi",
-          groupWait: "30s",
-          groupInterval: "5m",
-          repeatInterval: "4h",
-          receivers: { paging: { type: "webhook" }, ticket: { type: "webhook" }, heartbeat: { type: "webhook" } },
-          // Any public address on HTTPS; never the private ranges the cluster and its metadata
-          // service live in (RFC 1918, link-local).
-          receiverEgress: {
-            cidrs: ["0.0.0.0/0"],
-            except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"],
-            ports: [443],
-          },
-        },
-        pushgateway: {
-          image: "quay.io/prometheus/pushgateway:v1.9.0",
-          resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
-          storage: "1Gi",
-        },
-        grafana: {
-          enabled: true,
-          image: UPSTREAM_IMAGES.grafana,
-          resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
-          adminPasswordSecret: "grafanaAdminPassword",
-          storage: "2Gi",
-        },
-        exporters: {
-          node: upstreamExporter(UPSTREAM_IMAGES.nodeExporter),
-          postgres: upstreamExporter("quay.io/prometheuscommunity/postgres-exporter:v0.15.0"),
-          redis: upstreamExporter("docker.io/oliver006/redis_exporter:v1.62.0"),
-          blackbox: upstreamExporter("quay.io/prometheus/blackbox-exporter:v0.25.0"),
-          nats: upstreamExporter("docker.io/natsio/prometheus-nats-exporter:0.17.3"),
-        },
-      },
+      logging: LOGGING_DEFAULTS.prod,
+      backup: BACKUP_DEFAULTS.prod,
+      monitoring: MONITORING_DEFAULTS.prod,
     },
     serviceDefaults: {
       replicas: 2,
