@@ -5,6 +5,7 @@ import type { BackupInput } from "./config";
 import { standardLabels } from "../workloads/labels";
 import type { StackContext } from "../workloads/context";
 import { toResources } from "../workloads/resources";
+import { nonRootUser } from "../workloads/security";
 import type { ConcernOutput, ContainerSpec, ScheduledJob, VolumeSpec } from "../workloads/model";
 import { pgbackrestRepositoryEnv, repositoryEgress, repositoryVolume } from "./pgbackrest";
 import { BACKUP_DIR, PUSHGATEWAY } from "./paths";
@@ -59,13 +60,7 @@ function container(
     secretFiles: [],
     volumes,
     resources: toResources(b.resources),
-    securityContext: {
-      runAsUser: 999,
-      runAsGroup: 999,
-      fsGroup: 999,
-      runAsNonRoot: true,
-      readOnlyRootFilesystem: true,
-    },
+    securityContext: nonRootUser(999),
   };
 }
 

@@ -5,6 +5,7 @@ import type { MonitoringInput } from "./config";
 import { toYaml } from "../alerts/rules";
 import { httpProbe, type FileSpec, type Workload } from "../workloads/model";
 import { monitoringWorkload } from "./workload";
+import { nonRootUser } from "../workloads/security";
 
 export const GRAFANA_PROVISIONING = "/etc/grafana/provisioning";
 export const GRAFANA_DASHBOARDS = "/var/lib/grafana/dashboards";
@@ -246,13 +247,7 @@ export function grafanaWorkloads(config: MonitoringInput, others: Workload[], se
       volumes: [
         { name: "data", mountPath: "/var/lib/grafana", sizeBytes: g.storage, persistent: true, readOnly: false },
       ],
-      securityContext: {
-        runAsUser: 472,
-        runAsGroup: 472,
-        fsGroup: 472,
-        runAsNonRoot: true,
-        readOnlyRootFilesystem: true,
-      },
+      securityContext: nonRootUser(472),
       health: {
         liveness: httpProbe("/api/health", "http", 30),
         readiness: httpProbe("/api/health", "http", 10),

@@ -5,6 +5,7 @@ import type { TargetConfig } from "../targets/config";
 import { standardLabels } from "../workloads/labels";
 import { containerLogPolicy, toResources } from "../workloads/resources";
 import type { Workload } from "../workloads/model";
+import { nonRootUser } from "../workloads/security";
 
 export type Common = Pick<MonitoringInput["monitoring"]["prometheus"], "image" | "build" | "resources">;
 
@@ -38,13 +39,7 @@ export function monitoringWorkload(
     secretFiles: [],
     volumes: [],
     resources: toResources(part.resources),
-    securityContext: {
-      runAsUser: 65534,
-      runAsGroup: 65534,
-      fsGroup: 65534,
-      runAsNonRoot: true,
-      readOnlyRootFilesystem: true,
-    },
+    securityContext: nonRootUser(65534),
     replicas: 1,
     restartPolicy: config.profile === "dev" ? "unless-stopped" : "always",
     // Those that keep data (TSDB, silences, dashboards' state) run as StatefulSets with claims.

@@ -183,13 +183,36 @@ export function editDistance(a: string, b: string): number {
 function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const add = (path: string, message: string) => problems.push({ path, message });
-  const workloadNames = [...Object.keys(config.services), ...Object.keys(config.dataStores)];
-
   for (const store of Object.keys(config.dataStores)) {
     if (store in config.services) add(`dataStores.${store}`, `"${store}" is also a service; names must be unique`);
   }
+  if (config.monitoring.scrapeTimeout > config.monitoring.scrapeInterval) {
+    add(
+      "monitoring.scrapeTimeout",
+      `${config.monitoring.scrapeTimeout}s is longer than monitoring.scrapeInterval (${config.monitoring.scrapeInterval}s); Prometheus requires a timeout no longer than the interval`,
+    );
+  }
+  problems.push(...alertProblems(config));
+  problems.push(...loadCustomAlerts(config, input.dir ?? process.cwd()));
+  problems.push(...attachedTextProblems(config, input.dir ?? process.cwd()));
+  problems.push(...redisVersionProblems(config), ...postgresImageProblems(config));
+  problems.push(...logFileProblems(config));
+  problems.push(...entrypointProblems(config));
+  problems.push(...natsProblems(config.dataStores));
+  problems.push(...jobProblems(config.jobs, config));
+  for (const [jobName, job] of Object.entries(config.jobs)) problems.push(...plainEnvProblems(`jobs.${jobName}`, job));
+  problems.push(...backupReferenceProblems(config));
+  problems.push(...secretProblems(config, input));
+  problems.push(...serviceProblems(config));
+  // Start order must be a DAG; report each cycle once.
+  const cycle = findCycle(Object.fromEntries(Object.entries(config.services).map(([n, s]) => [n, s.dependsOn])));
+  if (cycle) add(`services.${cycle[0]}.dependsOn`, `forms a cycle: ${cycle.join(" -> ")}`);
 
-  // Secret references: declared, and encrypted in the stack file.
+  return problems;
+}
+
+/** Every secret the stack file names, with the keys that name it. */
+function secretUses(config: StackConfig): Map<string, string[]> {
   const secretUse = new Map<string, string[]>();
   const useSecret = (secret: string, usedAt: string) =>
     secretUse.set(secret, [...(secretUse.get(secret) ?? []), usedAt]);
@@ -229,21 +252,38 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
       }
     }
   }
-  if (config.monitoring.scrapeTimeout > config.monitoring.scrapeInterval) {
-    add(
-      "monitoring.scrapeTimeout",
-      `${config.monitoring.scrapeTimeout}s is longer than monitoring.scrapeInterval (${config.monitoring.scrapeInterval}s); Prometheus requires a timeout no longer than the interval`,
-    );
+  return secretUse;
+}
+
+/** Secret references: declared, and encrypted in the stack file. */
+function secretProblems(config: StackConfig, input: StackFileInput): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const add = (path: string, message: string) => problems.push({ path, message });
+  const secretUse = secretUses(config);
+  for (const [secret, usedAt] of [...secretUse.entries()].sort()) {
+    if (!(secret in config.secrets)) {
+      add(
+        usedAt[0],
+        `names secret "${secret}", which is not set; set it with: pulumi config set --secret --path 'secrets.${secret}' <value> --stack ${input.stack}`,
+      );
+    }
   }
-  problems.push(...alertProblems(config));
-  problems.push(...loadCustomAlerts(config, input.dir ?? process.cwd()));
-  problems.push(...attachedTextProblems(config, input.dir ?? process.cwd()));
-  problems.push(...redisVersionProblems(config), ...postgresImageProblems(config));
-  problems.push(...logFileProblems(config));
-  problems.push(...entrypointProblems(config));
-  problems.push(...natsProblems(config.dataStores));
-  problems.push(...jobProblems(config.jobs, config));
-  for (const [jobName, job] of Object.entries(config.jobs)) problems.push(...plainEnvProblems(`jobs.${jobName}`, job));
+  for (const secret of Object.keys(config.secrets).sort()) {
+    if (!input.encryptedSecrets.has(secret)) {
+      add(
+        `secrets.${secret}`,
+        `is in plain text in the stack file; remove it and set it with: pulumi config set --secret --path 'secrets.${secret}' <value> --stack ${input.stack}`,
+      );
+    }
+  }
+
+  return problems;
+}
+
+/** Backed-up volumes and data stores name what the stack declares. */
+function backupReferenceProblems(config: StackConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const add = (path: string, message: string) => problems.push({ path, message });
   config.backup.volumes.forEach(({ service, volume }, i) => {
     const svc = config.services[service];
     const at = `backup.volumes.${i}`;
@@ -264,23 +304,14 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
       );
     }
   }
-  for (const [secret, usedAt] of [...secretUse.entries()].sort()) {
-    if (!(secret in config.secrets)) {
-      add(
-        usedAt[0],
-        `names secret "${secret}", which is not set; set it with: pulumi config set --secret --path 'secrets.${secret}' <value> --stack ${input.stack}`,
-      );
-    }
-  }
-  for (const secret of Object.keys(config.secrets).sort()) {
-    if (!input.encryptedSecrets.has(secret)) {
-      add(
-        `secrets.${secret}`,
-        `is in plain text in the stack file; remove it and set it with: pulumi config set --secret --path 'secrets.${secret}' <value> --stack ${input.stack}`,
-      );
-    }
-  }
+  return problems;
+}
 
+/** Services: ports, start order, health checks, signals, replicas; host ports have one owner each. */
+function serviceProblems(config: StackConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const add = (path: string, message: string) => problems.push({ path, message });
+  const workloadNames = [...Object.keys(config.services), ...Object.keys(config.dataStores)];
   // Host ports: one owner each, and only where the environment allows publishing.
   const hostPorts = new Map<number, string>();
   const claimHostPort = (hostPort: number | undefined, at: string) => {
@@ -350,10 +381,6 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
     for (const [name, entry] of Object.entries(config.entrypoints))
       claimHostPort(entry.port, `entrypoints.${name}.port`);
   }
-
-  // Start order must be a DAG; report each cycle once.
-  const cycle = findCycle(Object.fromEntries(Object.entries(config.services).map(([n, s]) => [n, s.dependsOn])));
-  if (cycle) add(`services.${cycle[0]}.dependsOn`, `forms a cycle: ${cycle.join(" -> ")}`);
 
   return problems;
 }
