@@ -4,10 +4,9 @@
 // leaves it running) or brings one up (and stop() takes it down again).
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as https from "node:https";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import type { ApiObject, ApiResponse } from "./kube-apiserver";
+import { apiRequester, type ApiResponse } from "./kube-apiserver";
 import { REPO_ROOT } from "./stack-files";
 
 const SCRIPT = path.join(REPO_ROOT, "scripts/cluster.sh");
@@ -108,45 +107,7 @@ export async function startCluster(): Promise<Cluster> {
   const token: string = config.users[0].user.token;
   const kubectlBin = clusterTool("kubectl")!;
 
-  const request = (method: string, urlPath: string, body?: unknown, contentType = "application/json") =>
-    new Promise<ApiResponse>((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const req = https.request(
-        `${url}${urlPath}`,
-        {
-          method,
-          ca,
-          timeout: 30_000,
-          headers: {
-            authorization: `Bearer ${token}`,
-            accept: "application/json",
-            ...(payload ? { "content-type": contentType, "content-length": Buffer.byteLength(payload) } : {}),
-          },
-        },
-        (res) => {
-          let text = "";
-          res.on("data", (d) => (text += d));
-          res.on("end", () => {
-            let parsed: ApiObject;
-            try {
-              parsed = JSON.parse(text);
-            } catch {
-              parsed = { text };
-            }
-            const w = res.headers.warning;
-            resolve({
-              status: res.statusCode ?? 0,
-              body: parsed,
-              warnings: (Array.isArray(w) ? w : w ? [w] : []).map(String),
-            });
-          });
-        },
-      );
-      req.on("timeout", () => req.destroy(new Error(`${method} ${urlPath}: no answer within 30 s`)));
-      req.on("error", reject);
-      if (payload) req.write(payload);
-      req.end();
-    });
+  const request = apiRequester(url, token, () => ca, 30_000);
 
   const kubectl = (args: string[], input?: string) =>
     new Promise<string>((resolve, reject) => {

@@ -52,6 +52,56 @@ export interface ApiServer {
   stop(): Promise<void>;
 }
 
+/**
+ * Requests to an API server with a bearer token, trusting the certificate `ca` reads (at each
+ * request: kube-apiserver writes its self-signed one only once it starts): JSON in and out (a body that is
+ * not JSON comes back as `{ text }`), with the server's warnings. `timeoutMs` ends a request that
+ * gets no answer.
+ */
+export function apiRequester(url: string, token: string, ca: () => Buffer, timeoutMs?: number): ApiServer["request"] {
+  return (method, urlPath, body, contentType = "application/json") =>
+    new Promise<ApiResponse>((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = https.request(
+        `${url}${urlPath}`,
+        {
+          method,
+          ca: ca(),
+          ...(timeoutMs === undefined ? {} : { timeout: timeoutMs }),
+          headers: {
+            authorization: `Bearer ${token}`,
+            accept: "application/json",
+            ...(payload ? { "content-type": contentType, "content-length": Buffer.byteLength(payload) } : {}),
+          },
+        },
+        (res) => {
+          let text = "";
+          res.on("data", (d) => (text += d));
+          res.on("end", () => {
+            let parsed: ApiObject;
+            try {
+              parsed = JSON.parse(text);
+            } catch {
+              parsed = { text };
+            }
+            const w = res.headers.warning;
+            resolve({
+              status: res.statusCode ?? 0,
+              body: parsed,
+              warnings: (Array.isArray(w) ? w : w ? [w] : []).map(String),
+            });
+          });
+        },
+      );
+      req.on("timeout", () =>
+        req.destroy(new Error(`${method} ${urlPath}: no answer within ${Math.round((timeoutMs ?? 0) / 1000)} s`)),
+      );
+      req.on("error", reject);
+      if (payload) req.write(payload);
+      req.end();
+    });
+}
+
 /** API paths of the kinds the project renders. */
 const RESOURCES: Record<string, { group: string; plural: string; namespaced: boolean }> = {
   Namespace: { group: "api/v1", plural: "namespaces", namespaced: false },
@@ -158,44 +208,8 @@ export async function startApiServer(): Promise<ApiServer> {
       "--v=0",
     ]);
     const url = `https://127.0.0.1:${securePort}`;
-    const request = (method: string, urlPath: string, body?: unknown, contentType = "application/json") =>
-      new Promise<ApiResponse>((resolve, reject) => {
-        const payload = body === undefined ? undefined : JSON.stringify(body);
-        const req = https.request(
-          `${url}${urlPath}`,
-          {
-            method,
-            // The server's certificate is self-signed by kube-apiserver at start (--cert-dir).
-            ca: fs.readFileSync(path.join(dir, "certs", "apiserver.crt")),
-            headers: {
-              authorization: `Bearer ${token}`,
-              accept: "application/json",
-              ...(payload ? { "content-type": contentType, "content-length": Buffer.byteLength(payload) } : {}),
-            },
-          },
-          (res) => {
-            let text = "";
-            res.on("data", (d) => (text += d));
-            res.on("end", () => {
-              let parsed: ApiObject;
-              try {
-                parsed = JSON.parse(text);
-              } catch {
-                parsed = { text };
-              }
-              const w = res.headers.warning;
-              resolve({
-                status: res.statusCode ?? 0,
-                body: parsed,
-                warnings: (Array.isArray(w) ? w : w ? [w] : []).map(String),
-              });
-            });
-          },
-        );
-        req.on("error", reject);
-        if (payload) req.write(payload);
-        req.end();
-      });
+    // The server's certificate is self-signed by kube-apiserver at start (--cert-dir).
+    const request = apiRequester(url, token, () => fs.readFileSync(path.join(dir, "certs", "apiserver.crt")));
     await waitFor(
       "kube-apiserver",
       120,
