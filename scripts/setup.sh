@@ -54,7 +54,8 @@ if [[ "$skip" != *" toolchain "* ]]; then
   bash toolchain/install.sh
 fi
 
-[[ "$skip" == *" observability "* || "$skip" == *" toolchain "* ]] || { step "Prometheus, Alertmanager, node_exporter, Loki, Promtail (toolchain/observability.sh)"; bash toolchain/observability.sh; }
+[[ "$skip" == *" observability "* || "$skip" == *" toolchain "* ]] || { step "Prometheus, Alertmanager, node_exporter, VictoriaLogs (toolchain/observability.sh)"; bash toolchain/observability.sh; }
+[[ "$skip" == *" otelcol "* || "$skip" == *" toolchain "* ]] || { step "the OpenTelemetry Collector distribution (toolchain/otelcol.sh)"; bash toolchain/otelcol.sh; }
 [[ "$skip" == *" versitygw "* || "$skip" == *" toolchain "* ]] || { step "versitygw S3 server (toolchain/versitygw.sh)"; bash toolchain/versitygw.sh; }
 [[ "$skip" == *" nats-exporter "* || "$skip" == *" toolchain "* ]] || { step "NATS exporter for the dev image (toolchain/nats-exporter.sh)"; bash toolchain/nats-exporter.sh; }
 [[ "$skip" == *" supercronic "* || "$skip" == *" toolchain "* ]] || { step "supercronic, the Docker jobs' scheduler (toolchain/supercronic.sh)"; bash toolchain/supercronic.sh; }

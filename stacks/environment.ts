@@ -77,7 +77,6 @@ export class Environment extends pulumi.ComponentResource {
               : undefined,
           workloads: plan.workloads,
           jobs: plan.jobs,
-          extraObjects: plan.kubernetesObjects,
           ingress: plan.ingress,
           secrets,
         },

@@ -6,9 +6,8 @@ import { backedUpStores, backupConcern } from "../components/backup/concern";
 import { entrypointWorkloads, ingressObjects, type IngressOutput } from "../components/entrypoints/concern";
 import { applyPitr } from "../components/backup/pgbackrest";
 import { jobsConcern } from "../components/jobs/concern";
-import { logStoreConcern } from "../components/logging/loki";
+import { logStoreConcern } from "../components/logging/concern";
 import { applyLogging } from "../components/logging/logrotate";
-import type { K8sObject } from "../components/targets/kubernetes/objects";
 import { monitoringConcern } from "../components/monitoring/concern";
 import { serviceWorkloads } from "../components/services/workloads";
 import { mergeConcerns, type ConcernOutput } from "../components/workloads/model";
@@ -19,8 +18,6 @@ export interface EnvironmentPlan extends ConcernOutput {
   config: StackConfig;
   /** Rendered monitoring configuration, for golden files and the real-tool tests. */
   monitoring?: { prometheusConfig: string; alertmanagerConfig: string; ruleFiles: RuleFile[]; context: AlertContext };
-  /** Objects the Kubernetes target registers as they are (the log collector's DaemonSet). */
-  kubernetesObjects: K8sObject[];
   /** Entry points on Kubernetes: Ingresses, their NetworkPolicies and TLS Secrets. */
   ingress: IngressOutput;
 }
@@ -36,15 +33,13 @@ export function planEnvironment(config: StackConfig): EnvironmentPlan {
   const ingress = ingressObjects(config);
   const backup = mergeConcerns(backupConcern(ctx, config), jobsConcern(ctx, config));
   const logs = logStoreConcern(config);
-  const kubernetesObjects = logs.kubernetesObjects;
   if (!config.monitoring.enabled) {
-    return { config, ...mergeConcerns(services, entrypoints, backup, logs), kubernetesObjects, ingress };
+    return { config, ...mergeConcerns(services, entrypoints, backup, logs), ingress };
   }
   const monitoring = monitoringConcern(config, [...services.workloads, ...entrypoints.workloads, ...logs.workloads]);
   return {
     config,
     ...mergeConcerns(services, entrypoints, backup, logs, monitoring),
-    kubernetesObjects,
     ingress,
     monitoring: {
       prometheusConfig: monitoring.prometheusConfig,

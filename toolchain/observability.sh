@@ -4,8 +4,7 @@
 #   ~/.cache/ops-baseline/prometheus-<v>/     prometheus, promtool
 #   ~/.cache/ops-baseline/alertmanager-<v>/   alertmanager, amtool
 #   ~/.cache/ops-baseline/node_exporter-<v>/  node_exporter
-#   ~/.cache/ops-baseline/loki-<v>/           loki, logcli, promtail (the Promtail library of the
-#                                             same Loki module; see observability/promtail/main.go)
+#   ~/.cache/ops-baseline/victorialogs-<v>/   victoria-logs (the log store; its web UI is in the module)
 # Each build runs in a temporary wrapper module (copying the module's own replace directives,
 # which `go install` refuses) and is moved into place when complete; a warm run takes ~1 s.
 # Prometheus is built without its web UI: the compiled UI assets are produced by npm in
@@ -47,17 +46,17 @@ spec() {
     prometheus) echo "$PROMETHEUS_VERSION $PROMETHEUS_MODULE prometheus,promtool github.com/prometheus/common/version.Version" ;;
     alertmanager) echo "$ALERTMANAGER_VERSION $ALERTMANAGER_MODULE alertmanager,amtool github.com/prometheus/common/version.Version" ;;
     node_exporter) echo "$NODE_EXPORTER_VERSION $NODE_EXPORTER_MODULE node_exporter github.com/prometheus/common/version.Version" ;;
-    loki) echo "$LOKI_VERSION $LOKI_MODULE loki,logcli,lokitool,promtail github.com/grafana/loki/v3/pkg/util/build.Version" ;;
-    *) log "unknown tool '$1' (prometheus, alertmanager, node_exporter, loki)"; exit 2 ;;
+    victorialogs) echo "$VICTORIALOGS_VERSION $VICTORIALOGS_MODULE victoria-logs github.com/VictoriaMetrics/VictoriaMetrics/lib/buildinfo.Version" ;;
+    *) log "unknown tool '$1' (prometheus, alertmanager, node_exporter, victorialogs)"; exit 2 ;;
   esac
 }
 
-# Package path of one binary inside the module (promtail: the wrapper's own main package).
+# Package path of one binary inside the module.
 package_of() {
   local module=$1 bin=$2
   case "$bin" in
     node_exporter) echo "$module" ;;
-    promtail) echo "./promtail" ;;
+    victoria-logs) echo "$module/app/victoria-logs" ;;
     *) echo "$module/cmd/$bin" ;;
   esac
 }
@@ -126,7 +125,6 @@ build() {
     imports=""
     for bin in ${bins//,/ }; do
       pkg=$(package_of "$module" "$bin")
-      [ "$pkg" = "./promtail" ] && { mkdir -p promtail && cp "$here/observability/promtail/main.go" promtail/; continue; }
       imports="$imports"$'\n'"import _ \"$pkg\""
     done
     printf '//go:build tools\n\npackage tools\n%s\n' "$imports" >tools.go
@@ -164,11 +162,10 @@ stage() {
 }
 
 tools=("$@")
-[ ${#tools[@]} -gt 0 ] || tools=(prometheus alertmanager node_exporter loki)
+[ ${#tools[@]} -gt 0 ] || tools=(prometheus alertmanager node_exporter victorialogs)
 for tool in "${tools[@]}"; do build "$tool"; done
 stage prometheus prometheus prometheus,promtool
 stage alertmanager alertmanager alertmanager,amtool
 stage node-exporter node_exporter node_exporter
-stage loki loki loki
-stage promtail loki promtail
+stage victorialogs victorialogs victoria-logs
 log "dev image contexts staged under images/go-binary/stage"

@@ -9,6 +9,7 @@
 //   RAVE (002):  target down critical after 2 min, memory above 85 % for 5 min, webhook errors
 //                above 10 in 5 min, TLS certificate expiry, p99 under 200 ms, 99.9 % availability.
 import { JOB_ALERTS } from "../jobs/alerts";
+import { LOG_ALERTS } from "../logging/alerts";
 import { BACKUP_ALERTS } from "./catalogue/backups";
 import { DATASTORE_ALERTS } from "./catalogue/datastores";
 import { HOST_ALERTS } from "./catalogue/hosts";
@@ -35,6 +36,7 @@ export const ALERT_CATALOGUE: AlertDefinition[] = [
   ...KUBERNETES_ALERTS,
   ...natsAlertDefinitions(),
   ...JOB_ALERTS,
+  ...LOG_ALERTS,
 ];
 
 export function catalogueNames(): string[] {

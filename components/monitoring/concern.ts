@@ -56,7 +56,7 @@ function monitoringContext(
   cluster: WatchedCluster | undefined,
 ): AlertContext {
   const m = config.monitoring;
-  const context = {
+  const context: AlertContext = {
     ...alertContext(
       others,
       monitoring,
@@ -71,6 +71,14 @@ function monitoringContext(
       : [],
     scheduledJobs: jobOverdueSeconds(config.jobs),
   };
+  const store = config.logging.store;
+  if (store.enabled) {
+    context.logs = {
+      services: context.serviceJobs.filter((job) => !store.logsStopped.exclude.includes(job)),
+      errorWindowSeconds: store.alert.window,
+      stoppedWindowSeconds: store.logsStopped.window,
+    };
+  }
   if (cluster) {
     context.infraJobs = [...new Set([...context.infraJobs, ...CLUSTER_JOBS])].sort();
   }
@@ -88,7 +96,7 @@ export function monitoringConcern(config: MonitoringInput, others: Workload[]): 
   const exporters = exporterWorkloads(config, others, tls, cluster);
   const alertmanager = alertmanagerWorkload(config, services);
   const pushgateway = pushgatewayWorkload(config);
-  const grafana = grafanaWorkloads(config, others, services);
+  const grafana = grafanaWorkloads(config, services);
   // Prometheus last: its scrape configuration names every other workload.
   const watched = [...exporters, alertmanager.workload, pushgateway, ...grafana];
   const context = monitoringContext(config, others, watched, cluster);

@@ -141,8 +141,6 @@ export function overviewDashboard(): Record<string, unknown> {
 export function renderGrafanaFiles(
   workloads: Workload[],
   dataStores: Array<{ name: string; engine: "postgresql" | "redis" | "nats" }>,
-  /** URL of the Loki log store, provisioned as a second datasource. */
-  lokiUrl?: string,
 ) {
   const dashboards: Array<[string, Record<string, unknown>]> = [
     ["overview.json", overviewDashboard()],
@@ -172,19 +170,6 @@ export function renderGrafanaFiles(
             isDefault: true,
             editable: false,
           },
-          ...(lokiUrl
-            ? [
-                {
-                  name: "Loki",
-                  uid: "loki",
-                  type: "loki",
-                  access: "proxy",
-                  url: lokiUrl,
-                  isDefault: false,
-                  editable: false,
-                },
-              ]
-            : []),
         ],
       }),
     },
@@ -212,23 +197,22 @@ export function renderGrafanaFiles(
   ];
 }
 
-/** Provisioning files: dashboards of the services and data stores, datasources Prometheus and Loki. */
-function grafanaFiles(config: MonitoringInput, services: Workload[], logStore: Workload | undefined): FileSpec[] {
+/**
+ * Provisioning files: dashboards of the services and data stores, the Prometheus datasource. Logs
+ * are searched in the log store's own web UI (components/logging/victorialogs.ts), which needs no
+ * Grafana plugin.
+ */
+function grafanaFiles(config: MonitoringInput, services: Workload[]): FileSpec[] {
   return renderGrafanaFiles(
     services,
     Object.entries(config.dataStores).map(([name, s]) => ({ name, engine: s.engine })),
-    logStore ? `http://${logStore.name}:${logStore.ports[0].containerPort}` : undefined,
   ).map((f): FileSpec => ({ ...f, mode: 0o444 }));
 }
 
-/**
- * Grafana, when enabled (none otherwise). `others` are the workloads of the other concerns: the
- * log store (components/logging/loki.ts), when the stack has one, is a Grafana datasource.
- */
-export function grafanaWorkloads(config: MonitoringInput, others: Workload[], services: Workload[]): Workload[] {
+/** Grafana, when enabled (none otherwise). */
+export function grafanaWorkloads(config: MonitoringInput, services: Workload[]): Workload[] {
   const g = config.monitoring.grafana;
   if (!g.enabled) return [];
-  const logStore = others.find((w) => w.role === "logging" && w.name === "loki");
   return [
     monitoringWorkload(config, "grafana", g, {
       ports: [{ name: "http", containerPort: 3000, protocol: "tcp", hostPort: g.hostPort, external: false }],
@@ -243,7 +227,7 @@ export function grafanaWorkloads(config: MonitoringInput, others: Workload[], se
         GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
       },
       secretEnv: [{ name: "GF_SECURITY_ADMIN_PASSWORD", secret: g.adminPasswordSecret }],
-      files: grafanaFiles(config, services, logStore),
+      files: grafanaFiles(config, services),
       volumes: [
         { name: "data", mountPath: "/var/lib/grafana", sizeBytes: g.storage, persistent: true, readOnly: false },
       ],
@@ -253,7 +237,7 @@ export function grafanaWorkloads(config: MonitoringInput, others: Workload[], se
         readiness: httpProbe("/api/health", "http", 10),
       },
       metrics: [{ port: "http", path: "/metrics", job: "grafana" }],
-      connectsTo: ["prometheus", ...(logStore ? [logStore.name] : [])],
+      connectsTo: ["prometheus"],
     }),
   ];
 }

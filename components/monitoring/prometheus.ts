@@ -3,7 +3,7 @@
 // blackbox probe of every service's HTTP health endpoint.
 import type { MonitoringInput } from "./config";
 import type { TlsProbe } from "../entrypoints/concern";
-import { httpProbe, podsServiceName, type FileSpec, type Workload } from "../workloads/model";
+import { httpProbe, nodeAgentNamespace, podsServiceName, type FileSpec, type Workload } from "../workloads/model";
 import { secondsToDuration } from "../workloads/units";
 import { toYaml, type RuleFile } from "../alerts/rules";
 import { monitoringWorkload, type WatchedCluster } from "./workload";
@@ -29,6 +29,8 @@ export interface PrometheusRenderInput {
   kubernetesNodes?: boolean;
   /** HTTPS endpoints of the entry points, each probed with its own module (TLS server name). */
   tlsProbes?: TlsProbe[];
+  /** Kubernetes: the stack's namespace; node agents are scraped in theirs (nodeAgentNamespace). */
+  namespace?: string;
 }
 
 export interface ScrapeTarget {
@@ -40,7 +42,7 @@ export interface ScrapeTarget {
   honorLabels: boolean;
 }
 
-export function scrapeTargets(workloads: Workload[]): ScrapeTarget[] {
+export function scrapeTargets(workloads: Workload[], namespace?: string): ScrapeTarget[] {
   return workloads
     .flatMap((w) =>
       w.metrics.map((m) => {
@@ -48,7 +50,11 @@ export function scrapeTargets(workloads: Workload[]): ScrapeTarget[] {
         if (!port) throw new Error(`${w.name}: metrics port "${m.port}" is not one of its ports`);
         return {
           job: m.job ?? w.name,
-          host: podsServiceName(w.name),
+          // A node agent on Kubernetes lives in the node-agent namespace: its name is qualified.
+          host:
+            namespace && w.placement === "every-node"
+              ? `${podsServiceName(w.name)}.${nodeAgentNamespace(namespace)}.svc`
+              : podsServiceName(w.name),
           port: port.containerPort,
           path: m.path,
           labels: m.labels ?? {},
@@ -76,7 +82,7 @@ export function renderPrometheusConfig(input: PrometheusRenderInput): string {
   const scrapeConfigs: unknown[] = [
     // Prometheus scrapes itself on localhost; it is not among the workloads it renders for.
     { job_name: "prometheus", static_configs: [{ targets: ["localhost:9090"] }] },
-    ...scrapeTargets(input.workloads).map((t) => ({
+    ...scrapeTargets(input.workloads, input.namespace).map((t) => ({
       job_name: t.job,
       ...(t.honorLabels ? { honor_labels: true } : {}),
       metrics_path: t.path,
@@ -257,6 +263,7 @@ export function prometheusPart(
     blackbox: m.exporters.blackbox.enabled,
     tlsProbes: tls,
     kubernetesNodes: cluster !== undefined,
+    namespace: config.target.kind === "kubernetes" ? config.target.namespace : undefined,
   });
   const files: FileSpec[] = [
     { path: `${PROMETHEUS_CONFIG_DIR}/prometheus.yml`, content: prometheusConfig, mode: 0o444 },

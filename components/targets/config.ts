@@ -7,6 +7,14 @@ const dockerTargetSchema = z.strictObject({
   kind: z.literal("docker"),
   host: z.string().regex(/^(unix|tcp|ssh|npipe):\/\//, "must be a Docker host URL like unix:///var/run/docker.sock"),
   bindAddress: z.union([z.ipv4(), z.ipv6()]),
+  /**
+   * The engine's directory of container log files (`<data-root>/containers`, see
+   * `docker info -f '{{.DockerRootDir}}'`): the log collector reads the json-file logs there.
+   */
+  containerLogDir: z
+    .string()
+    .regex(/^\/[^\s]*$/, "must be an absolute path like /var/lib/docker/containers")
+    .default("/var/lib/docker/containers"),
 });
 
 const kubernetesTargetSchema = z.strictObject({

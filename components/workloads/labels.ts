@@ -16,3 +16,9 @@ export function standardLabels(
     "ops-baseline/environment": ctx.environment,
   };
 }
+
+/**
+ * Labels that the Docker target writes into every json-file log line (`attrs`), so a collector
+ * reading the engine's log files knows each line's workload and environment.
+ */
+export const LOG_LINE_LABELS = ["app.kubernetes.io/name", "ops-baseline/environment"] as const;

@@ -66,7 +66,10 @@ export interface VolumeSpec {
   readOnly: boolean;
   /** Another workload's volume mounted here (e.g. a backup job reading a data volume). */
   sharedFrom?: { workload: string; volume: string };
-  /** A path of the Docker host bind-mounted here (the log collector's Docker socket); Docker only. */
+  /**
+   * A directory of the node mounted here (the Docker host's bind mount, a hostPath on Kubernetes):
+   * only node agents (`placement: "every-node"`) have them on Kubernetes.
+   */
   hostPath?: string;
 }
 
@@ -153,6 +156,12 @@ export interface Workload extends ContainerSpec {
   role: WorkloadRole;
   /** Holds data that must survive: a StatefulSet with PVCs on Kubernetes. */
   stateful: boolean;
+  /**
+   * "every-node": a node agent, one copy beside each node's own files (its `hostPath` volumes):
+   * a DaemonSet in the stack's node-agent namespace on Kubernetes (nodeAgentNamespace), one
+   * container on the Docker engine. Absent: placed by `replicas`.
+   */
+  placement?: "every-node";
   replicas: number;
   restartPolicy: "always" | "on-failure" | "unless-stopped";
   ports: PortSpec[];
@@ -260,4 +269,12 @@ export function httpProbe(path: string, port: string, periodSeconds: number, fai
  */
 export function podsServiceName(name: string): string {
   return `${name}-pods`;
+}
+
+/**
+ * The Kubernetes namespace of a stack's node agents: their hostPath mounts are admitted only by
+ * the Pod Security level `privileged`, which the stack's own namespace (`restricted`) refuses.
+ */
+export function nodeAgentNamespace(namespace: string): string {
+  return `${namespace}-agents`;
 }

@@ -84,6 +84,7 @@ test("a dev-profile stack may run on Kubernetes and a prod-profile stack on Dock
     kind: "docker",
     host: "unix:///var/run/docker.sock",
     bindAddress: "127.0.0.1",
+    containerLogDir: "/var/lib/docker/containers",
   });
   assert.equal(prodOnDocker.services.api.replicas, 2);
 });

@@ -3,6 +3,8 @@
 // procedures, and a verification checklist. Hand-written text the stack attaches to a workload
 // or an alert is placed in its section.
 import type { ScheduledJob, Workload } from "../../components/workloads/model";
+import { VICTORIALOGS_HOST } from "../../components/logging/names";
+import { logsQueryCurl, serviceErrorsQuery, VICTORIALOGS_UI_PATH } from "../../components/logging/victorialogs";
 import { probeCommand, shellLine } from "./commands";
 import { anchor, code, cronWords, dur, join, list, sh, table, untemplate } from "./markdown";
 import type { DocAlert, DocModel } from "./model";
@@ -15,9 +17,10 @@ const GROUP_TITLES: Record<string, string> = {
   hosts: "Hosts",
   monitoring: "Monitoring",
   backups: "Backups",
+  logs: "Logs",
 };
 
-const GROUP_ORDER = ["services", "slo", "datastores", "hosts", "backups", "monitoring"];
+const GROUP_ORDER = ["services", "slo", "datastores", "hosts", "backups", "logs", "monitoring"];
 
 /** Prometheus as the operator reaches it, or undefined when the stack has none. */
 export function prometheus(m: DocModel): { setup?: string; url: string } | undefined {
@@ -38,6 +41,25 @@ export function firingAlerts(m: DocModel): string[] {
   const p = prometheus(m);
   if (!p) return [];
   return [...(p.setup ? [p.setup] : []), `curl -s '${p.url}/api/v1/alerts'`];
+}
+
+/**
+ * The log store as the operator reaches it, and per service the LogsQL query (with its `curl`)
+ * that lists the service's last lines matching the error pattern; none without a store.
+ */
+export function serviceLogQueries(m: DocModel): { ui: string; setup?: string; blocks: string[] } | undefined {
+  const store = m.byName.get(VICTORIALOGS_HOST);
+  if (!store) return undefined;
+  const { setup, url } = m.cmd.reach(store, "http");
+  const pattern = m.config.logging.store.alert.pattern;
+  return {
+    ui: `${url}${VICTORIALOGS_UI_PATH}`,
+    setup,
+    blocks: m.services.map((w) => {
+      const query = serviceErrorsQuery(w.name, m.config.environment, pattern);
+      return `For ${code(w.name)} (LogsQL: ${code(query)}):\n\n${sh([...(setup ? [setup] : []), logsQueryCurl(url, query)])}`;
+    }),
+  };
 }
 
 /** Health of a workload from inside it: the same check its probe makes. */
@@ -75,7 +97,33 @@ function actions(m: DocModel, a: DocAlert): string[] {
   const cmd = m.cmd;
   const ws = workloadsFor(m, a);
   const restartBlocks = () => perWorkload(m, ws, (w) => [cmd.logs(w), ...cmd.restart(w)]);
-  switch (a.definition?.runbook ?? (a.group === "slo" ? "slo" : "")) {
+  const logs = serviceLogQueries(m);
+  const collector = m.workloads.filter((w) => w.name === "otelcol");
+  const store = m.workloads.filter((w) => w.name === VICTORIALOGS_HOST);
+  switch (a.definition?.runbook ?? (a.group === "slo" ? "slo" : a.name.toLowerCase())) {
+    case "servicelogerrorpattern":
+      return [
+        `List the matching lines of the service the \`service_name\` label names, newest first (or search in the store's web UI, ${logs?.ui ?? "not deployed"}); the stack file's pattern is ${code(m.config.logging.store.alert.pattern)}.`,
+        ...(logs?.blocks ?? []),
+      ];
+    case "servicelogsstopped":
+      return [
+        `Check whether the service still writes (its own output) and whether the collector reads it (its log names every file it starts or stops watching). Quiet by design? List it under \`logging.store.logsStopped.exclude\`.`,
+        ...perWorkload(m, ws, (w) => [cmd.logs(w)]),
+        ...perWorkload(m, collector, (w) => [cmd.health(w), cmd.logs(w)]),
+      ];
+    case "logcollectorbacklog":
+    case "logcollectordroppingrecords":
+      return [
+        "The store does not take the collector's records: check that it is healthy and has disk space, then read the collector's errors (the exporter names the HTTP status or the connection error). Queued records are sent when the store answers again; dropped ones are lost.",
+        ...perWorkload(m, store, (w) => [cmd.health(w), cmd.logs(w)]),
+        ...perWorkload(m, collector, (w) => [cmd.logs(w)]),
+      ];
+    case "logstorediskfilling":
+      return [
+        "The store drops its oldest days itself once its data reaches `logging.store.maxDiskUsage`; a volume that fills anyway is smaller than that cap plus the store's working space. Lower `maxDiskUsage` or raise `storage` in the stack file and deploy.",
+        ...perWorkload(m, store, (w) => [cmd.health(w), cmd.listVolumes]),
+      ];
     case "servicedown":
     case "targetdown":
       return [

@@ -3,7 +3,7 @@
 import { code, join, list, sh, table } from "./markdown";
 import type { DocModel } from "./model";
 import { header } from "./operations";
-import { checkCommand, firingAlerts, prometheus, promQuery } from "./runbook";
+import { checkCommand, firingAlerts, prometheus, promQuery, serviceLogQueries } from "./runbook";
 
 export function renderTroubleshooting(m: DocModel): string {
   const c = m.config;
@@ -87,6 +87,7 @@ export function renderTroubleshooting(m: DocModel): string {
       ],
   ];
 
+  const logs = serviceLogQueries(m);
   const diag = [
     "Overview of everything:",
     sh([...cmd.overview, cmd.listVolumes, cmd.usage]),
@@ -98,6 +99,9 @@ export function renderTroubleshooting(m: DocModel): string {
     ),
     m.jobs.length > 0 && "Scheduled jobs (the output of the latest runs):",
     m.jobs.length > 0 && sh(m.jobs.map((j) => cmd.logs(j))),
+    logs &&
+      `The log store: each service's last lines matching the error pattern, newest first (LogsQL; the same queries work in its web UI, ${logs.ui}):`,
+    ...(logs?.blocks ?? []),
     prometheus(m) && "Prometheus: targets that are down, and the alerts that fire:",
     prometheus(m) && sh([...promQuery(m, "up == 0"), ...firingAlerts(m).slice(prometheus(m)?.setup ? 1 : 0)]),
   ].filter((x): x is string => typeof x === "string");

@@ -2,7 +2,7 @@
 // the local Debian base, every container created with the settings the Docker target gives it
 // (components/targets/docker/containers.ts: limits, user, capped logs, healthchecks, mounts,
 // files), started in depends-on order. Then: all healthy, Prometheus scrapes them, the API's
-// output is searchable in Loki, a backup runs inside its container, and a stopped data store
+// output is searchable in VictoriaLogs, a backup runs inside its container, and a stopped data store
 // reaches the paging receiver; the time from fault to notification is measured. Torn down
 // afterwards.
 //
@@ -38,7 +38,11 @@ test("every workload of the dev stack becomes healthy with its limits", async ()
   const memory = Number(docker(["inspect", "-f", "{{.HostConfig.Memory}}", containerName(ctx, "prometheus")]));
   assert.equal(memory, 256 * 1024 ** 2, "Prometheus runs within the RAVE envelope");
   const log = docker(["inspect", "-f", "{{json .HostConfig.LogConfig.Config}}", containerName(ctx, "api")]);
-  assert.deepEqual(JSON.parse(log), { "max-file": "5", "max-size": "9765k" });
+  assert.deepEqual(JSON.parse(log), {
+    labels: "app.kubernetes.io/name,ops-baseline/environment",
+    "max-file": "5",
+    "max-size": "9765k",
+  });
   const ready = await fetch(`http://${ipOf(containerName(ctx, "api"))}:3000/ready`);
   assert.equal(ready.status, 200, await ready.text());
 });
@@ -58,7 +62,7 @@ test("Prometheus scrapes every job and the blackbox probe of the API", async () 
   assert.equal(probe[0].value[1], "1");
 });
 
-test("the API's stdout is searchable in Loki under service=api, environment=dev", async () => {
+test("the API's stdout is searchable in VictoriaLogs under service.name=api, and counted for its alerts", async () => {
   const api = containerName(ctx, "api");
   const nonce = `e2e-${Date.now()}`;
   // The API writes each alert its webhook receives to stdout: a unique alert name, a unique line.
@@ -68,15 +72,21 @@ test("the API's stdout is searchable in Loki under service=api, environment=dev"
     body: JSON.stringify({ alerts: [{ status: "firing", labels: { alertname: nonce } }] }),
   });
   assert.equal(posted.status, 200);
-  const loki = `http://${ipOf(containerName(ctx, "loki"))}:3100`;
-  const query = `{service="api",environment="dev",container="${api}"} |= "${nonce}"`;
-  const streams = await poll("the API's line in Loki", 90, async () => {
-    const res = await fetch(`${loki}/loki/api/v1/query_range?query=${encodeURIComponent(query)}&since=10m`);
-    const body = (await res.json()) as { data: { result: Array<{ stream: Record<string, string> }> } };
-    return body.data.result.length > 0 ? body.data.result : undefined;
+  const store = `http://${ipOf(containerName(ctx, "victorialogs"))}:9428`;
+  const query = `service.name:=api AND deployment.environment.name:=dev AND "${nonce}"`;
+  const rows = await poll("the API's line in VictoriaLogs", 90, async () => {
+    const res = await fetch(`${store}/select/logsql/query`, { method: "POST", body: new URLSearchParams({ query }) });
+    const lines = (await res.text()).split("\n").filter((l) => l.trim() !== "");
+    return lines.length > 0 ? lines.map((l) => JSON.parse(l) as Record<string, string>) : undefined;
   });
-  assert.equal(streams[0].stream.service, "api");
-  assert.equal(streams[0].stream.environment, "dev");
+  assert.equal(rows[0]["service.name"], "api");
+  assert.equal(rows[0]["deployment.environment.name"], "dev");
+  // The collector's count of the API's lines reaches Prometheus (what ServiceLogsStopped reads).
+  const counted = await poll("the API's line count in Prometheus", 90, async () => {
+    const r = await promQuery('ops_baseline_log_records_total{job="otelcol-counts",service_name="api"}');
+    return r.length > 0 ? r : undefined;
+  });
+  assert.ok(Number(counted[0].value[1]) >= 1);
 });
 
 test("a backup runs inside its container and its metrics reach Prometheus", async () => {

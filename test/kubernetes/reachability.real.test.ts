@@ -11,6 +11,7 @@ import { test } from "node:test";
 import YAML from "yaml";
 import { networkPolicies } from "../../components/targets/kubernetes/network";
 import { selectorLabels } from "../../components/targets/kubernetes/objects";
+import { nodeAgentNamespace } from "../../components/workloads/model";
 import { planEnvironment } from "../../stacks/plan";
 import type { StackConfig } from "../../stacks/config/schema";
 import { kubeTool } from "../support/kube-apiserver";
@@ -99,13 +100,16 @@ test("prod NetworkPolicies: what the stack needs is open, nothing else (cyclonus
     commonLabels: { "app.kubernetes.io/part-of": "ops-baseline" },
   });
   const owners = [...plan.workloads, ...plan.jobs].map((w) => w.name).sort();
+  // Node agents (the log collector) run in the node-agent namespace.
+  const agents = new Set(plan.workloads.filter((w) => w.placement === "every-node").map((w) => w.name));
+  assert.ok(agents.has("otelcol"), "the collector is a node agent, so its policies are covered here");
   const pods = new Map<string, Peer>(
     owners.map((name, i) => [
       name,
       {
         name,
         ip: `10.1.0.${i + 10}`,
-        namespace: NS,
+        namespace: agents.has(name) ? nodeAgentNamespace(NS) : NS,
         labels: { ...selectorLabels(name), "ops-baseline/environment": "prod" },
       },
     ]),
@@ -137,7 +141,9 @@ test("prod NetworkPolicies: what the stack needs is open, nothing else (cyclonus
       continue;
     }
     for (const sd of job.dns_sd_configs ?? []) {
-      for (const host of sd.names) needed.push(tcp(pod("prometheus"), pod(host.replace(/-pods$/, "")), sd.port));
+      for (const host of sd.names) {
+        needed.push(tcp(pod("prometheus"), pod(host.replace(/\..*$/, "").replace(/-pods$/, "")), sd.port));
+      }
     }
     for (const relabel of job.relabel_configs ?? []) {
       if (relabel.target_label === "__address__") {

@@ -29,8 +29,8 @@ test("qa (dev profile) on Docker: names, labels and rendered files carry the sta
   const texts = JSON.stringify(run.resources.map((r) => r.inputs));
   const has = (needle: string) => texts.includes(needle);
   assert.ok(has("external_labels:\\n    environment: qa"), "Prometheus' external label is the stack name");
-  assert.ok(has('{environment=\\"qa\\"}'), "the Loki log-pattern rule selects the stack's logs");
-  for (const devName of ["ops-baseline-dev", "environment: dev\\n", '{environment=\\"dev\\"}']) {
+  assert.ok(has('ops-baseline/environment\\"] != \\"qa\\"'), "the log collector keeps only the stack's containers");
+  for (const devName of ["ops-baseline-dev", "environment: dev\\n", '!= \\"dev\\"']) {
     assert.ok(!has(devName), `nothing carries dev's name (${devName})`);
   }
 });

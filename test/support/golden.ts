@@ -42,13 +42,6 @@ export function goldenFilesOf(config: StackConfig): Map<string, string> {
       files.set(`files/${w.name}${f.path}`, f.content);
     }
   }
-  // Configuration carried by objects registered as they are (the Kubernetes log collector).
-  for (const obj of plan.kubernetesObjects) {
-    if (obj.kind !== "ConfigMap") continue;
-    for (const [key, content] of Object.entries(obj.data as Record<string, string>)) {
-      files.set(`files/${obj.metadata.namespace}/${obj.metadata.name}/${key}`, content);
-    }
-  }
   return new Map([...files.entries()].sort(([a], [b]) => a.localeCompare(b)));
 }
 

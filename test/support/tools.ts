@@ -29,10 +29,8 @@ const PINNED: Record<string, { dir: string; version: string }> = {
   amtool: { dir: `alertmanager-${VERSIONS.alertmanager}`, version: VERSIONS.alertmanager },
   alertmanager: { dir: `alertmanager-${VERSIONS.alertmanager}`, version: VERSIONS.alertmanager },
   node_exporter: { dir: `node_exporter-${VERSIONS.nodeExporter}`, version: VERSIONS.nodeExporter },
-  loki: { dir: `loki-${VERSIONS.loki}`, version: VERSIONS.loki },
-  promtail: { dir: `loki-${VERSIONS.loki}`, version: VERSIONS.loki },
-  logcli: { dir: `loki-${VERSIONS.loki}`, version: VERSIONS.loki },
-  lokitool: { dir: `loki-${VERSIONS.loki}`, version: VERSIONS.loki },
+  "victoria-logs": { dir: `victorialogs-${VERSIONS.victorialogs}`, version: VERSIONS.victorialogs },
+  otelcol: { dir: `otelcol-${VERSIONS.otelcol}`, version: VERSIONS.otelcol },
 };
 
 /**
@@ -45,9 +43,10 @@ export function pinnedTool(name: keyof typeof PINNED | string): string {
   const cache = process.env.OPS_BASELINE_CACHE ?? path.join(os.homedir(), ".cache", "ops-baseline");
   const file = path.join(cache, pin.dir, name);
   if (!fs.existsSync(file)) {
-    throw new Error(`${name} ${pin.version} is not built at ${file}; run: bash toolchain/observability.sh`);
+    const script = name === "otelcol" ? "toolchain/otelcol.sh" : "toolchain/observability.sh";
+    throw new Error(`${name} ${pin.version} is not built at ${file}; run: bash ${script}`);
   }
-  const version = run(file, name === "lokitool" ? ["version"] : ["--version"]);
+  const version = run(file, name === "victoria-logs" ? ["-version"] : ["--version"]);
   const printed = `${version.stdout}${version.stderr}`;
   if (!printed.includes(pin.version)) {
     throw new Error(`${file} reports "${printed.split("\n")[0]}", expected version ${pin.version}`);

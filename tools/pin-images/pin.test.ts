@@ -6,9 +6,9 @@ import { pinDigests, publishedImages } from "./pin";
 
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
 
-test("the prod stack file names the four published images, and pinning keeps it valid", () => {
+test("the prod stack file names the five published images, and pinning keeps it valid", () => {
   const text = readStackFileText("prod");
-  assert.deepEqual([...publishedImages(text).keys()].sort(), ["api", "backup", "logrotate", "postgresql"]);
+  assert.deepEqual([...publishedImages(text).keys()].sort(), ["api", "backup", "logrotate", "otelcol", "postgresql"]);
   const pinned = pinDigests(text, {
     api: digest("a"),
     backup: digest("b"),

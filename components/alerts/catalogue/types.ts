@@ -41,6 +41,11 @@ export interface AlertContext {
   natsStores?: string[];
   /** The stack's own scheduled jobs and how long after a success the next one is overdue (components/jobs). */
   scheduledJobs?: Array<{ name: string; overdueSeconds: number }>;
+  /**
+   * The log store, when the stack has one (the log alerts exist only then): the service jobs
+   * watched for stopped logs, and the windows of the error-pattern and logs-stopped alerts.
+   */
+  logs?: { services: string[]; errorWindowSeconds: number; stoppedWindowSeconds: number };
 }
 
 export interface AlertDefinition {
@@ -48,7 +53,7 @@ export interface AlertDefinition {
   /** Alerts of one family (warning and critical of the same signal) inhibit each other. */
   family?: string;
   /** Rule group (one file per group). */
-  group: "services" | "hosts" | "datastores" | "monitoring" | "slo" | "backups" | "kubernetes" | "jobs";
+  group: "services" | "hosts" | "datastores" | "monitoring" | "slo" | "backups" | "kubernetes" | "jobs" | "logs";
   severity: Severity;
   forSeconds: number;
   /** Default threshold in `unit`; absent for alerts that test a state (down, missing). */

@@ -4,6 +4,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ContainerSpec, Probe, ScheduledJob, VolumeSpec, Workload } from "../../workloads/model";
+import { LOG_LINE_LABELS } from "../../workloads/labels";
 
 export interface DockerContext {
   /** The Pulumi stack: names of containers, volumes and the network start with ops-baseline-<stack>. */
@@ -100,6 +101,8 @@ export function goDuration(seconds: number): string {
 
 export function logOptions(spec: { logPolicy: Workload["logPolicy"] }): Record<string, string> {
   return {
+    // The container's name and environment labels in every line, for the log collector.
+    labels: LOG_LINE_LABELS.join(","),
     "max-file": String(spec.logPolicy.maxFiles),
     "max-size": `${Math.max(1, Math.floor(spec.logPolicy.maxSizeBytes / 1024))}k`,
   };

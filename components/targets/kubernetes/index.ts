@@ -4,7 +4,7 @@
 import * as crypto from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ScheduledJob, Workload, ContainerSpec } from "../../workloads/model";
+import { nodeAgentNamespace, type ScheduledJob, type Workload, type ContainerSpec } from "../../workloads/model";
 import type { IngressOutput } from "../../entrypoints/concern";
 import { WorkloadGroup } from "../group";
 import { fillSecretTemplate } from "../secrets";
@@ -15,6 +15,7 @@ import { nodeExporterObjects, type NodeExporterSpec } from "./node-exporter";
 import { metadataFor, type K8sObject, type KubeContext } from "./objects";
 import { filesConfigMap, persistentVolumeClaims, secretEnvName, secretFilesName, secretKeys } from "./storage";
 import {
+  nodeAgentDaemonSet,
   podDisruptionBudget,
   restartSecrets,
   SECRETS_CHECKSUM_ANNOTATION,
@@ -32,8 +33,6 @@ export interface KubernetesTargetArgs {
   renderYamlToDirectory?: string;
   workloads: Workload[];
   jobs: ScheduledJob[];
-  /** Objects registered as they are, in their own namespaces (the log collector's DaemonSet). */
-  extraObjects?: K8sObject[];
   /** Secret values by name, as Pulumi secrets. */
   secrets: pulumi.Output<Record<string, string>>;
   dnsCidrs?: string[];
@@ -101,20 +100,57 @@ export class KubernetesTarget extends pulumi.ComponentResource {
       provider,
       dependsOn: [ns, ...dependsOn],
     });
-    const register = (obj: K8sObject, opts: pulumi.CustomResourceOptions) =>
-      registerObject(args.skipAwait ? withSkipAwait(obj) : obj, opts);
+    // Objects outside the stack's namespace (the node agents') carry their namespace in the
+    // resource name: a default-deny policy exists in both.
+    const register = (obj: K8sObject, opts: pulumi.CustomResourceOptions) => {
+      const where = obj.metadata.namespace;
+      const name = `${obj.kind.toLowerCase()}-${where && where !== args.namespace ? `${where}-` : ""}${obj.metadata.name}`;
+      return registerObject(name, args.skipAwait ? withSkipAwait(obj) : obj, opts);
+    };
 
     if (args.nodeExporter) {
       const [nodeNs, daemonSet] = nodeExporterObjects(args.nodeExporter, ctx);
       const nodeNamespace = register(nodeNs, { parent: this, provider });
       register(daemonSet, { parent: this, provider, dependsOn: [nodeNamespace] });
     }
+    // Node agents (placement "every-node") in a namespace of their own: their hostPath mounts are
+    // admitted only by the Pod Security level `privileged`.
+    const agents = args.workloads.filter((w) => w.placement === "every-node");
+    const agentCtx: KubeContext = { ...ctx, namespace: nodeAgentNamespace(args.namespace) };
+    const agentNs =
+      agents.length > 0
+        ? register(
+            {
+              apiVersion: "v1",
+              kind: "Namespace",
+              metadata: {
+                name: agentCtx.namespace,
+                labels: {
+                  ...ctx.commonLabels,
+                  "pod-security.kubernetes.io/enforce": "privileged",
+                  "pod-security.kubernetes.io/enforce-version": "latest",
+                  // Still warns about (and audits) anything beyond baseline.
+                  "pod-security.kubernetes.io/audit": "baseline",
+                },
+              },
+            },
+            { parent: this, provider },
+          )
+        : undefined;
     for (const policy of networkPolicies(args.workloads, args.jobs, ctx)) {
-      register(policy, childOpts(this));
+      register(policy, childOpts(this, agentNs && policy.metadata.namespace === agentCtx.namespace ? [agentNs] : []));
     }
 
     const endpoints: Record<string, string> = {};
-    for (const w of args.workloads) {
+    for (const w of agents) {
+      const group = new WorkloadGroup("workload", w.role, w.name, { parent: this });
+      const opts = childOpts(group, [agentNs!]);
+      const config = registerConfig(w.name, [w, ...w.sidecars], agentCtx, w.labels, secrets, opts, register);
+      for (const svc of services(w, agentCtx)) register(svc, opts);
+      register(nodeAgentDaemonSet(w, agentCtx), childOpts(group, [agentNs!, ...config]));
+      group.complete();
+    }
+    for (const w of args.workloads.filter((x) => x.placement !== "every-node")) {
       const group = new WorkloadGroup("workload", w.role, w.name, { parent: this });
       const specs: ContainerSpec[] = [w, ...w.sidecars];
       const config = registerConfig(w.name, specs, ctx, w.labels, secrets, childOpts(group), register);
@@ -164,15 +200,6 @@ export class KubernetesTarget extends pulumi.ComponentResource {
           ),
       );
       for (const obj of args.ingress.objects) register(obj, childOpts(group, tls));
-      group.complete();
-    }
-
-    const extra = args.extraObjects ?? [];
-    if (extra.length > 0) {
-      const group = new WorkloadGroup("workload", "logging", "log-collector", { parent: this });
-      // Namespaces first, then everything else inside them.
-      const namespaces = extra.filter((o) => o.kind === "Namespace").map((o) => register(o, childOpts(group)));
-      for (const obj of extra.filter((o) => o.kind !== "Namespace")) register(obj, childOpts(group, namespaces));
       group.complete();
     }
 
@@ -284,8 +311,7 @@ function withSkipAwait(obj: K8sObject): K8sObject {
 }
 
 /** Registers one API object with the typed resource class for its kind. */
-function registerObject(obj: K8sObject, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
-  const name = `${obj.kind.toLowerCase()}-${obj.metadata.name}`;
+function registerObject(name: string, obj: K8sObject, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
   switch (obj.kind) {
     case "Deployment":
       return new k8s.apps.v1.Deployment(name, obj, opts);

@@ -1,16 +1,29 @@
 // NetworkPolicies: deny by default, then the flows between workloads and jobs, DNS, and the
 // external address ranges a workload or job declares.
-import type { ExternalEgress, ScheduledJob, Workload } from "../../workloads/model";
+import { nodeAgentNamespace, type ExternalEgress, type ScheduledJob, type Workload } from "../../workloads/model";
 import { metadata, selectorLabels, stripUndefined, type K8sObject, type KubeContext } from "./objects";
 
 /**
  * Network policy: everything in the namespace is denied by default; each workload may receive
  * traffic from the workloads and jobs that depend on or connect to it, on its own ports, and from
  * anywhere on ports marked external; it may reach the cluster's DNS, the workloads it depends on,
- * and the external address ranges it declares (egress), nothing else.
+ * and the external address ranges it declares (egress), nothing else. Node agents live in the
+ * node-agent namespace (nodeAgentNamespace): the same rules, with the namespace named in every
+ * peer that crosses over, and a default-deny of their own there.
  */
 export function networkPolicies(workloads: Workload[], jobs: ScheduledJob[], ctx: KubeContext): K8sObject[] {
   const byName = new Map(workloads.map((w) => [w.name, w]));
+  const agentNs = nodeAgentNamespace(ctx.namespace);
+  const isAgent = (name: string) => byName.get(name)?.placement === "every-node";
+  const nsOf = (name: string) => (isAgent(name) ? agentNs : ctx.namespace);
+  /** A peer as seen from a pod in namespace `from`. */
+  const peer = (name: string, from: string): K8sObject =>
+    nsOf(name) === from
+      ? { podSelector: { matchLabels: selectorLabels(name) } }
+      : {
+          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": nsOf(name) } },
+          podSelector: { matchLabels: selectorLabels(name) },
+        };
   const clients = new Map<string, Set<string>>();
   const flows = [
     ...workloads.map((w) => ({ from: w.name, to: [...w.dependsOn, ...w.connectsTo], egress: w.egress ?? [] })),
@@ -24,22 +37,22 @@ export function networkPolicies(workloads: Workload[], jobs: ScheduledJob[], ctx
   }
   const portsOf = (name: string) =>
     (byName.get(name)?.ports ?? []).map((p) => ({ port: p.containerPort, protocol: p.protocol.toUpperCase() }));
-  const policies: K8sObject[] = [
-    {
-      apiVersion: "networking.k8s.io/v1",
-      kind: "NetworkPolicy",
-      metadata: metadata("default-deny", ctx, {}),
-      spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
-    },
-  ];
+  const namespaces = [ctx.namespace, ...(workloads.some((w) => w.placement === "every-node") ? [agentNs] : [])];
+  const policies: K8sObject[] = namespaces.map((namespace) => ({
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: metadata("default-deny", { ...ctx, namespace }, {}),
+    spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+  }));
   const dns = dnsEgress(ctx);
   for (const { from, to, egress: external } of flows.sort((a, b) => a.from.localeCompare(b.from))) {
     const self = byName.get(from);
+    const here = nsOf(from);
     const ingress: K8sObject[] = [];
     const callers = [...(clients.get(from) ?? [])].sort();
     if (self && callers.length > 0 && self.ports.length > 0) {
       ingress.push({
-        from: callers.map((c) => ({ podSelector: { matchLabels: selectorLabels(c) } })),
+        from: callers.map((c) => peer(c, here)),
         ports: portsOf(from),
       });
     }
@@ -51,13 +64,13 @@ export function networkPolicies(workloads: Workload[], jobs: ScheduledJob[], ctx
     for (const target of [...new Set(to)].sort()) {
       const ports = portsOf(target);
       if (ports.length === 0) continue;
-      egress.push({ to: [{ podSelector: { matchLabels: selectorLabels(target) } }], ports });
+      egress.push({ to: [peer(target, here)], ports });
     }
     for (const e of [...external].sort((a, b) => a.name.localeCompare(b.name))) egress.push(externalEgressRule(e));
     policies.push({
       apiVersion: "networking.k8s.io/v1",
       kind: "NetworkPolicy",
-      metadata: metadata(from, ctx, {}),
+      metadata: metadata(from, { ...ctx, namespace: here }, {}),
       // An empty `ingress` list is stored by the API server as absent (both deny everything),
       // so it is left out rather than showing as a change on every apply.
       spec: stripUndefined({

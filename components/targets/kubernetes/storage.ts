@@ -52,7 +52,10 @@ export function podVolumes(owner: string, specs: ContainerSpec[], claimed: Set<s
     for (const v of spec.volumes) {
       const name = volumeName(v);
       if (claimed.has(name) || volumes.has(name)) continue;
-      if (v.sharedFrom) {
+      if (v.hostPath) {
+        // A node agent's view of the node: only directories that exist, read-only as declared.
+        volumes.set(name, { name, hostPath: { path: v.hostPath, type: "Directory" } });
+      } else if (v.sharedFrom) {
         volumes.set(name, {
           name,
           persistentVolumeClaim: { claimName: `${v.sharedFrom.workload}-${v.sharedFrom.volume}` },

@@ -301,6 +301,31 @@ export function workloadController(w: Workload, ctx: KubeContext): K8sObject {
   };
 }
 
+/**
+ * A node agent's DaemonSet: one pod on every node, tainted ones included, in the node-agent
+ * namespace (the caller's `ctx`). Its persistent volumes are the pod's scratch space: a claim
+ * cannot follow a pod onto every node.
+ */
+export function nodeAgentDaemonSet(w: Workload, ctx: KubeContext): K8sObject {
+  const labels = { ...w.labels, ...selectorLabels(w.name) };
+  const checksum = configChecksum(w, ctx);
+  const annotations = { ...w.annotations, ...(checksum ? { [CONFIG_CHECKSUM_ANNOTATION]: checksum } : {}) };
+  const local = { ...w, volumes: w.volumes.map((v) => ({ ...v, persistent: false })) };
+  return {
+    apiVersion: "apps/v1",
+    kind: "DaemonSet",
+    metadata: metadata(w.name, ctx, w.labels),
+    spec: {
+      selector: { matchLabels: selectorLabels(w.name) },
+      updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } },
+      template: stripUndefined({
+        metadata: { labels, annotations: nonEmpty(annotations) },
+        spec: { ...podSpec(local, new Set(), ctx), tolerations: [{ operator: "Exists" }] },
+      }),
+    },
+  };
+}
+
 /** A ClusterIP Service for clients and a headless one that lists every pod (for scraping). */
 export function services(w: Workload, ctx: KubeContext): K8sObject[] {
   if (w.ports.length === 0) return [];
