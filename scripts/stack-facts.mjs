@@ -7,6 +7,9 @@
 // one) as JSON: [{"stack": "prod-eu", "passphraseSecret": "PULUMI_PASSPHRASE_prod_eu"}, ...]
 // (secret names allow only letters, digits and _).
 //   node scripts/stack-facts.mjs --matrix [dir]
+// With --mode, prints "render" when the stack writes manifests instead of applying them
+// (`ops-baseline:target.renderYamlToDirectory`), else "deploy"; deploy.yml deploys only the latter.
+//   node scripts/stack-facts.mjs --mode Pulumi.<stack>.yaml
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
@@ -26,13 +29,19 @@ if (process.argv[2] === "--matrix") {
   );
   process.exit(0);
 }
-const file = process.argv[2];
+const mode = process.argv[2] === "--mode";
+const file = process.argv[mode ? 3 : 2];
 const stack = /^Pulumi\.(.+)\.yaml$/.exec(path.basename(file ?? ""))?.[1];
 if (!stack) {
-  console.error("usage: node scripts/stack-facts.mjs Pulumi.<stack>.yaml");
+  console.error("usage: node scripts/stack-facts.mjs [--mode] Pulumi.<stack>.yaml");
   process.exit(2);
 }
 const config = parse(fs.readFileSync(file, "utf8"))?.config ?? {};
+if (mode) {
+  const dir = config["ops-baseline:target"]?.renderYamlToDirectory;
+  console.log(typeof dir === "string" && dir !== "" ? "render" : "deploy");
+  process.exit(0);
+}
 const declared = config["ops-baseline:profile"];
 const profile = declared ?? (stack in PROFILE_KIND ? stack : undefined);
 const known = Object.hasOwn(PROFILE_KIND, profile ?? "");
