@@ -169,6 +169,16 @@ function stackFacts(...args: string[]): string {
   return r.stdout.trim();
 }
 
+/** The stacks of `stack-facts.mjs <args>` (a --matrix form) in the repository root. */
+function matrixStacks(args: string[]): string[] {
+  const r = spawnSync("node", [path.join(REPO_ROOT, "scripts", "stack-facts.mjs"), ...args], {
+    cwd: REPO_ROOT,
+    encoding: "utf8",
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return (JSON.parse(r.stdout) as Array<{ stack: string }>).map((m) => m.stack).sort();
+}
+
 // ---- the rules ------------------------------------------------------------------------------
 
 test("a pull_request job reads no secret but through an environment with required reviewers, and runs no code with write access", () => {
@@ -312,6 +322,43 @@ test("deploy puts dev only on the named persistent host, or nowhere, and checks 
   }
   const lint = parse(fs.readFileSync(path.join(REPO_ROOT, ".github", "actionlint.yaml"), "utf8"));
   assert.deepEqual(lint["self-hosted-runner"].labels, ["ops-baseline-dev"]);
+});
+
+test("drift checks a Docker stack only on the named host, and every other stack on a hosted runner", () => {
+  const drift = workflow("drift.yml");
+  // Which stack-facts arguments make each output of the stacks job.
+  const outputs = new Map<string, string[]>();
+  for (const line of drift.jobs.stacks.steps.find((s) => s.id === "list")!.run!.split("\n")) {
+    const m = /echo "(\w+)=\$\(node scripts\/stack-facts\.mjs ([^)]*)\)"/.exec(line);
+    if (m) outputs.set(m[1], m[2].split(" "));
+  }
+  const seen: string[] = [];
+  for (const [name, job] of Object.entries(drift.jobs)) {
+    const include = (job as any).strategy?.matrix?.include as string | undefined;
+    if (include === undefined) continue;
+    const output = /needs\.stacks\.outputs\.(\w+)/.exec(include)![1];
+    const stacks = matrixStacks(outputs.get(output)!);
+    seen.push(...stacks);
+    const kinds = stacks.map((st) => stackFacts(path.join(REPO_ROOT, `Pulumi.${st}.yaml`)).split(" ")[1]);
+    const labels = [job["runs-on"] ?? []].flat();
+    if (kinds.includes("docker")) {
+      assert.ok(
+        kinds.every((k) => k === "docker"),
+        `job ${name} mixes Docker and other stacks`,
+      );
+      assert.deepEqual(labels, ["self-hosted", "ops-baseline-dev"], `job ${name} checks Docker stacks on ${labels}`);
+      const listed = { stacks: { outputs: { [output]: JSON.stringify(stacks) } } };
+      assert.equal(evaluate(job.if, { vars: {}, needs: listed }), false, `job ${name} runs without the host`);
+      assert.equal(evaluate(job.if, { vars: { DEPLOY_DEV: "true" }, needs: listed }), true, `job ${name} never runs`);
+    } else {
+      assert.ok(
+        labels.every((l) => l.startsWith("ubuntu-")),
+        `job ${name} runs on ${labels}`,
+      );
+    }
+  }
+  // Every stack file is checked by one job.
+  assert.deepEqual(seen.sort(), matrixStacks(["--matrix"]));
 });
 
 test("the comment carries the policy pack's results and, with its marker, stays under GitHub's limit on a big preview", (t) => {
