@@ -9,8 +9,8 @@ import { test } from "node:test";
 import { parse } from "yaml";
 import { REPO_ROOT, STACKS } from "../support/stack-files";
 
-function matrix(dir: string): Array<{ stack: string; passphraseSecret: string }> {
-  const r = spawnSync("node", [path.join(REPO_ROOT, "scripts/stack-facts.mjs"), "--matrix"], {
+function matrix(dir: string, ...flags: string[]): Array<{ stack: string; passphraseSecret: string }> {
+  const r = spawnSync("node", [path.join(REPO_ROOT, "scripts/stack-facts.mjs"), "--matrix", ...flags], {
     cwd: dir,
     encoding: "utf8",
   });
@@ -33,6 +33,16 @@ test("the matrix lists every stack file with a passphrase secret name GitHub acc
     { stack: "prod-eu", passphraseSecret: "PULUMI_PASSPHRASE_prod_eu" },
     { stack: "staging", passphraseSecret: "PULUMI_PASSPHRASE_staging" },
   ]);
+  // Split by target: dev's profile puts it on Docker, the others name no profile that would.
+  fs.writeFileSync(path.join(dir, "Pulumi.staging.yaml"), "config:\n  ops-baseline:profile: dev\n");
+  assert.deepEqual(
+    matrix(dir, "--docker").map((m) => m.stack),
+    ["dev", "staging"],
+  );
+  assert.deepEqual(
+    matrix(dir, "--no-docker").map((m) => m.stack),
+    ["prod-eu"],
+  );
 });
 
 test("preview and drift run for the stacks the matrix lists, not a fixed list", () => {

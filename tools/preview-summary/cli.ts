@@ -1,9 +1,11 @@
 // npm run -s preview-summary -- <preview.json> [--events <event-log>] [--stack <name>]
 //                                [--max-chars N] [--fail-on high|medium|low]
 // Prints the Markdown summary of a `pulumi preview --json` file; the last line is `Risk: <level>`.
+// With --events (the engine's event log) it carries the policy packs' results and violations.
+// It is at most --max-chars long (default 60000), the riskiest lines first.
 // With --fail-on, exits 3 when the risk is at or above that level, so CI can label or block.
 import * as fs from "node:fs";
-import { policyViolations, RISK_ORDER, summarize, type PreviewDigest, type Risk } from "./summarize";
+import { policyResults, policyViolations, RISK_ORDER, summarize, type PreviewDigest, type Risk } from "./summarize";
 
 function main(argv: string[]): number {
   const args = [...argv];
@@ -32,10 +34,12 @@ function main(argv: string[]): number {
   } catch (e) {
     throw new Error(`${file} is not the JSON that pulumi preview --json prints: ${(e as Error).message}`);
   }
+  const eventLog = events === undefined ? undefined : fs.readFileSync(events, "utf8");
   const summary = summarize(digest, {
     stack,
     maxChars,
-    violations: events ? policyViolations(fs.readFileSync(events, "utf8")) : [],
+    violations: eventLog === undefined ? [] : policyViolations(eventLog),
+    policies: eventLog === undefined ? undefined : policyResults(eventLog),
   });
   process.stdout.write(summary.markdown);
   return failOn && RISK_ORDER.indexOf(summary.risk) >= RISK_ORDER.indexOf(failOn) ? 3 : 0;

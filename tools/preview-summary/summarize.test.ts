@@ -4,7 +4,15 @@ import * as path from "node:path";
 import { test } from "node:test";
 import { REPO_ROOT } from "../../test/support/stack-files";
 import { digestBetween, resourcesOf } from "./fixtures";
-import { policyViolations, summarize, thresholdOf, type PreviewDigest } from "./summarize";
+import {
+  GITHUB_COMMENT_LIMIT,
+  policyResults,
+  policyViolations,
+  summarize,
+  thresholdOf,
+  type PreviewDigest,
+  type PolicyViolation,
+} from "./summarize";
 
 test("an unchanged stack is risk none", async () => {
   const dev = await resourcesOf("dev");
@@ -91,7 +99,7 @@ test("thousands of steps stay under the comment limit, the summary first and a n
   assert.ok(s.markdown.length <= 60000, `${s.markdown.length} characters`);
   assert.ok(s.trimmed > 0);
   assert.match(s.markdown, /^### Preview of `prod`: risk \*\*LOW\*\*/);
-  assert.match(s.markdown, /lines of detail left out to stay under 60000 characters/);
+  assert.match(s.markdown, /lines left out to stay under 60000 characters, the least risky ones/);
   assert.match(s.markdown, /Risk: low\n$/);
 });
 
@@ -213,4 +221,113 @@ test("the real engine's --json preview of an unchanged prod counts every unchang
   const s = summarize(digest, { stack: "prod" });
   assert.match(s.markdown, /No changes; 88 unchanged\./);
   assert.equal(s.risk, "none");
+});
+
+test("a real big preview, with data loss, violations and alert changes, stays under the limit with the risky lines first", async () => {
+  const before = await resourcesOf("prod");
+  const after = await resourcesOf("prod", (c) => {
+    const services = c["ops-baseline:services"];
+    delete c["ops-baseline:dataStores"].redis;
+    services.api.dependsOn = ["postgres"];
+    for (let i = 0; i < 200; i++) services[`svc-${i}`] = structuredClone(services.api);
+    c["ops-baseline:alerts"].overrides = { ErrorRateWarning: { threshold: 2 }, Watchdog: { disabled: true } };
+  });
+  const digest = digestBetween("prod", before, after);
+  assert.ok(digest.steps!.length > 1000, `${digest.steps!.length} steps`);
+  // Every new resource fails a mandatory policy with a long message: the violations alone are
+  // longer than a comment.
+  const violations: PolicyViolation[] = digest.steps!.map((step) => ({
+    policyPack: "ops-baseline",
+    policy: "resource-limits",
+    enforcement: "mandatory",
+    urn: step.urn,
+    message: `container has no memory limit; ${"set resources.limits.memory in the stack file. ".repeat(3)}`,
+  }));
+  const maxChars = GITHUB_COMMENT_LIMIT - 536;
+  const s = summarize(digest, { stack: "prod", maxChars, violations, policies: [] });
+  assert.ok(s.markdown.length <= maxChars, `${s.markdown.length} characters`);
+  assert.ok(s.trimmed > 0);
+  assert.equal(s.risk, "high");
+  assert.match(s.markdown, /^### Preview of `prod`: risk \*\*HIGH\*\*\n/);
+  assert.match(s.markdown, /lines left out to stay under 65000 characters, the least risky ones/);
+  assert.match(s.markdown, /\nRisk: high\n$/);
+  // Data loss comes first, then the mandatory violations; what did not fit is the rest.
+  const dataLoss = s.markdown.indexOf("**High risk: data may be lost**");
+  const mandatory = s.markdown.indexOf("**Mandatory policy violations");
+  assert.ok(dataLoss > 0 && mandatory > dataLoss, "data loss before the violations");
+  assert.match(s.markdown, /delete `kubernetes:apps\/v1:StatefulSet` \*\*statefulset-redis\*\*: holds data/);
+  assert.doesNotMatch(s.markdown, /#### Changes by component/, "the detail is the least risky part");
+
+  // Without the violations the detail fits in part, its replacements and deletions first.
+  const quiet = summarize(digest, { stack: "prod", maxChars });
+  assert.ok(quiet.markdown.length <= maxChars, `${quiet.markdown.length} characters`);
+  assert.ok(quiet.trimmed > 0);
+  const detail = quiet.markdown.slice(quiet.markdown.indexOf("#### Changes by component"));
+  const ops = [...detail.matchAll(/^\| (\w[-\w]*) \| `/gm)].map((m) => m[1]);
+  const firstCreate = ops.indexOf("create");
+  assert.ok(ops.includes("delete") && firstCreate > 0, ops.slice(0, 5).join(", "));
+  assert.ok(
+    ops.slice(firstCreate).every((op) => op === "create" || op === "update"),
+    "a deletion after creations",
+  );
+  assert.ok(quiet.markdown.indexOf("#### Alert rules") < quiet.markdown.indexOf("#### Changes by component"));
+  const alertRows = [...quiet.markdown.matchAll(/^\| (\w+) \| (added|changed|removed or disabled)( \(weaker\))? \|/gm)];
+  const firstNotWeaker = alertRows.findIndex((m) => m[3] === undefined);
+  assert.ok(
+    firstNotWeaker < 0 || alertRows.slice(firstNotWeaker).every((m) => m[3] === undefined),
+    "weaker alerts first",
+  );
+});
+
+test("the policy packs' results from the event log: which ran, which policies passed and failed", () => {
+  const urn = "urn:pulumi:prod::ops-baseline::kubernetes:apps/v1:Deployment::deployment-api";
+  const log = [
+    { policyLoadEvent: {} },
+    {
+      policyAnalyzeSummaryEvent: {
+        resourceUrn: urn,
+        policyPackName: "ops-baseline",
+        policyPackVersion: "0.1.0",
+        passed: ["pinned-images", "health-checks"],
+        failed: ["resource-limits"],
+      },
+    },
+    {
+      policyAnalyzeSummaryEvent: {
+        resourceUrn: urn.replace("api", "worker"),
+        policyPackName: "ops-baseline",
+        policyPackVersion: "0.1.0",
+        passed: ["pinned-images", "health-checks", "resource-limits"],
+      },
+    },
+    { policyAnalyzeStackSummaryEvent: { policyPackName: "ops-baseline", passed: ["kubernetes-production"] } },
+    { summaryEvent: { isPreview: true, PolicyPacks: { "ops-baseline": "0.1.0" } } },
+  ]
+    .map((e) => JSON.stringify(e))
+    .join("\n");
+  const packs = policyResults(log);
+  assert.equal(packs.length, 1);
+  assert.deepEqual([...packs[0].failed], [["resource-limits", 1]]);
+  const s = summarize({ steps: [] }, { stack: "prod", policies: packs, violations: policyViolations(log) });
+  assert.match(
+    s.markdown,
+    /#### Policy packs\n\n- `ops-baseline` 0\.1\.0: 4 policies, 3 passed, 1 failed: resource-limits \(1 resource\)\n/,
+  );
+  const clean = summarize(
+    { steps: [] },
+    { policies: policyResults(log.replace(/"failed":\["resource-limits"\],?/, "")) },
+  );
+  assert.match(clean.markdown, /`ops-baseline` 0\.1\.0: 4 policies, all passed/);
+  assert.equal(clean.risk, "none");
+});
+
+test("an event log without policy results says so and is not risk none", () => {
+  const s = summarize(
+    { steps: [] },
+    { stack: "dev", policies: policyResults('{"summaryEvent":{"PolicyPacks":{}}}\n') },
+  );
+  assert.match(s.markdown, /\*\*Policy packs: no results\.\*\*/);
+  assert.equal(s.risk, "medium");
+  // Without an event log the summary makes no claim about policies.
+  assert.doesNotMatch(summarize({ steps: [] }).markdown, /Policy packs/);
 });

@@ -243,15 +243,8 @@ function durationSeconds(text: string): number {
 /** Policy violations from an engine event log (`pulumi preview --event-log <file>`). */
 export function policyViolations(eventLog: string): PolicyViolation[] {
   const out: PolicyViolation[] = [];
-  for (const line of eventLog.split("\n")) {
-    if (!line.trim()) continue;
-    let event: { policyEvent?: Record<string, string> };
-    try {
-      event = JSON.parse(line);
-    } catch {
-      continue;
-    }
-    const p = event.policyEvent;
+  for (const event of events(eventLog)) {
+    const p = event.policyEvent as Record<string, string> | undefined;
     if (!p) continue;
     out.push({
       policyPack: p.policyPackName ?? "",
@@ -260,6 +253,58 @@ export function policyViolations(eventLog: string): PolicyViolation[] {
       urn: p.resourceUrn,
       message: stripColour(p.message ?? ""),
     });
+  }
+  return out;
+}
+
+/** What one policy pack reported: per policy, on how many resources (or the stack) it passed and failed. */
+export interface PolicyPackResult {
+  pack: string;
+  version: string;
+  passed: Map<string, number>;
+  failed: Map<string, number>;
+}
+
+/**
+ * The policy packs' results from an engine event log: the packs the run names (the summary
+ * event's `PolicyPacks`) and each pack's per-resource and per-stack analysis summaries
+ * (`policyAnalyzeSummaryEvent`, `policyAnalyzeStackSummaryEvent`). An empty list means no pack ran.
+ */
+export function policyResults(eventLog: string): PolicyPackResult[] {
+  const packs = new Map<string, PolicyPackResult>();
+  const pack = (name: string, version: string) => {
+    const found = packs.get(name) ?? { pack: name, version, passed: new Map(), failed: new Map() };
+    if (!found.version && version) found.version = version;
+    packs.set(name, found);
+    return found;
+  };
+  const count = (into: Map<string, number>, names: unknown) => {
+    for (const n of Array.isArray(names) ? names : []) into.set(String(n), (into.get(String(n)) ?? 0) + 1);
+  };
+  for (const event of events(eventLog)) {
+    const ran = (event.summaryEvent as { PolicyPacks?: Record<string, string> } | undefined)?.PolicyPacks;
+    for (const [name, version] of Object.entries(ran ?? {})) pack(name, String(version));
+    for (const key of ["policyAnalyzeSummaryEvent", "policyAnalyzeStackSummaryEvent"]) {
+      const summary = event[key] as Record<string, unknown> | undefined;
+      if (!summary) continue;
+      const result = pack(String(summary.policyPackName ?? ""), String(summary.policyPackVersion ?? ""));
+      count(result.passed, summary.passed);
+      count(result.failed, summary.failed);
+    }
+  }
+  return [...packs.values()].sort((a, b) => a.pack.localeCompare(b.pack));
+}
+
+function events(eventLog: string): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  for (const line of eventLog.split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      const event: unknown = JSON.parse(line);
+      if (event && typeof event === "object") out.push(event as Record<string, unknown>);
+    } catch {
+      continue;
+    }
   }
   return out;
 }
@@ -276,10 +321,15 @@ function stripColour(text: string): string {
 
 // ---- the report ------------------------------------------------------------------------
 
+/** GitHub refuses an issue or pull-request comment longer than this. */
+export const GITHUB_COMMENT_LIMIT = 65536;
+
 export interface SummaryOptions {
   stack?: string;
   maxChars?: number;
   violations?: PolicyViolation[];
+  /** The policy packs' results (policyResults); given, an empty list says no pack ran. */
+  policies?: PolicyPackResult[];
 }
 
 export interface Summary {
@@ -288,8 +338,40 @@ export interface Summary {
   trimmed: number;
 }
 
+/** The longest a single line of the report gets (a policy message, an error). */
+const MAX_LINE = 2000;
+
 function escapeCell(text: string): string {
-  return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+  const flat = text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+  return flat.length > MAX_LINE ? `${flat.slice(0, MAX_LINE - 1)}…` : flat;
+}
+
+/** Riskier steps first: data at risk, then other replacements and deletions, updates, creations. */
+function stepRank(step: PreviewStep): number {
+  if (DESTRUCTIVE.has(step.op)) return dataRisk(step) === undefined ? 1 : 0;
+  if (step.op === "update") return 2;
+  return 3;
+}
+
+function policyLines(packs: PolicyPackResult[] | undefined): string[] {
+  if (packs === undefined) return [];
+  if (packs.length === 0)
+    return [
+      "**Policy packs: no results.** The event log names no policy pack: the preview ran without `--policy-pack`, or the pack did not load.",
+      "",
+    ];
+  const lines = ["#### Policy packs", ""];
+  for (const p of packs) {
+    const policies = [...new Set([...p.passed.keys(), ...p.failed.keys()])].sort();
+    const failed = policies.filter((name) => p.failed.has(name));
+    const what =
+      policies.length === 0
+        ? "ran; no per-policy results reported"
+        : `${policies.length} policies, ${failed.length === 0 ? "all passed" : `${policies.length - failed.length} passed, ${failed.length} failed: ${failed.map((n) => `${n} (${p.failed.get(n)} resource${p.failed.get(n) === 1 ? "" : "s"})`).join(", ")}`}`;
+    lines.push(`- \`${escapeCell(p.pack)}\`${p.version ? ` ${escapeCell(p.version)}` : ""}: ${what}`);
+  }
+  lines.push("");
+  return lines;
 }
 
 export function summarize(digest: PreviewDigest, options: SummaryOptions = {}): Summary {
@@ -304,105 +386,116 @@ export function summarize(digest: PreviewDigest, options: SummaryOptions = {}): 
   const highRisk = changing
     .filter((s) => DESTRUCTIVE.has(s.op))
     .map((s) => ({ step: s, why: dataRisk(s) }))
-    .filter((r): r is { step: PreviewStep; why: string } => r.why !== undefined);
-  const alerts = alertChanges(steps);
+    .filter((r): r is { step: PreviewStep; why: string } => r.why !== undefined)
+    .sort((a, b) => urnName(a.step.urn).localeCompare(urnName(b.step.urn)));
+  // Weaker alerting first.
+  const alerts = alertChanges(steps).sort((a, b) => Number(b.weakens) - Number(a.weakens));
   const violations = options.violations ?? [];
   const mandatory = violations.filter((v) => v.enforcement === "mandatory");
   const errors = (digest.diagnostics ?? []).filter((d) => d.severity === "error");
   const warnings = (digest.diagnostics ?? []).filter((d) => d.severity === "warning");
+  const noPolicies = options.policies !== undefined && options.policies.length === 0;
 
   let risk: Risk = changing.length === 0 ? "none" : "low";
-  if (changing.some((s) => DESTRUCTIVE.has(s.op)) || alerts.some((a) => a.weakens) || violations.length > 0)
+  if (
+    changing.some((s) => DESTRUCTIVE.has(s.op)) ||
+    alerts.some((a) => a.weakens) ||
+    violations.length > 0 ||
+    noPolicies
+  )
     risk = "medium";
   if (highRisk.length > 0 || mandatory.length > 0 || errors.length > 0) risk = "high";
 
-  const head: string[] = [];
-  const title = options.stack ? `Preview of \`${options.stack}\`` : "Preview";
-  head.push(`### ${title}: risk **${risk.toUpperCase()}**`, "");
+  // Every line below in the order of its risk: when the comment would be too long, the lines
+  // at the end are the ones left out.
+  const lines: string[] = [];
   if (highRisk.length > 0) {
-    head.push("**High risk: data may be lost**", "");
+    lines.push("**High risk: data may be lost**", "");
     for (const r of highRisk)
-      head.push(`- ${r.step.op} \`${urnType(r.step.urn)}\` **${urnName(r.step.urn)}**: ${r.why}${reasons(r.step)}`);
-    head.push("");
+      lines.push(`- ${r.step.op} \`${urnType(r.step.urn)}\` **${urnName(r.step.urn)}**: ${r.why}${reasons(r.step)}`);
+    lines.push("");
   }
   if (mandatory.length > 0) {
-    head.push("**Mandatory policy violations (the update will be refused)**", "");
+    lines.push("**Mandatory policy violations (the update will be refused)**", "");
     for (const v of mandatory)
-      head.push(`- ${v.policy}: ${escapeCell(v.message)}${v.urn ? ` (${urnName(v.urn)})` : ""}`);
-    head.push("");
+      lines.push(`- ${v.policy}: ${escapeCell(v.message)}${v.urn ? ` (${urnName(v.urn)})` : ""}`);
+    lines.push("");
   }
   if (errors.length > 0) {
-    head.push("**Errors**", "");
-    for (const e of errors) head.push(`- ${escapeCell(e.message ?? "")}`);
-    head.push("");
+    lines.push("**Errors**", "");
+    for (const e of errors) lines.push(`- ${escapeCell(e.message ?? "")}`);
+    lines.push("");
   }
+  lines.push(...policyLines(options.policies));
   const countLine = [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([op, n]) => `${n} to ${op}`);
-  head.push(
+  lines.push(
     `${changing.length === 0 ? "No changes" : countLine.join(", ")}${same > 0 ? `; ${same} unchanged` : ""}.`,
     "",
   );
-
   if (alerts.length > 0) {
-    head.push("#### Alert rules", "", "| alert | change | details |", "|---|---|---|");
+    lines.push("#### Alert rules", "", "| alert | change | details |", "|---|---|---|");
     for (const a of alerts)
-      head.push(`| ${a.alert} | ${a.change}${a.weakens ? " (weaker)" : ""} | ${escapeCell(a.details.join("; "))} |`);
-    head.push("");
+      lines.push(`| ${a.alert} | ${a.change}${a.weakens ? " (weaker)" : ""} | ${escapeCell(a.details.join("; "))} |`);
+    lines.push("");
   }
   if (violations.length > mandatory.length || warnings.length > 0) {
-    head.push("#### Policy and engine warnings", "");
+    lines.push("#### Policy and engine warnings", "");
     for (const v of violations.filter((x) => x.enforcement !== "mandatory"))
-      head.push(`- policy ${v.policy} (${v.enforcement}): ${escapeCell(v.message)}`);
-    for (const w of warnings) head.push(`- ${escapeCell(w.message ?? "")}`);
-    head.push("");
+      lines.push(`- policy ${v.policy} (${v.enforcement}): ${escapeCell(v.message)}`);
+    for (const w of warnings) lines.push(`- ${escapeCell(w.message ?? "")}`);
+    lines.push("");
   }
-  const tail = [`Risk: ${risk}`];
-
-  const detail: string[] = [];
   if (changing.length > 0) {
     const byComponent = new Map<string, PreviewStep[]>();
     for (const s of changing) byComponent.set(componentOf(s), [...(byComponent.get(componentOf(s)) ?? []), s]);
-    detail.push("#### Changes by component", "");
-    for (const [component, list] of [...byComponent.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-      detail.push(
+    const rank = (list: PreviewStep[]) => Math.min(...list.map(stepRank));
+    lines.push("#### Changes by component", "");
+    // The component with the riskiest change first, then by name; within one, riskiest first.
+    const components = [...byComponent.entries()].sort(([a, la], [b, lb]) => rank(la) - rank(lb) || a.localeCompare(b));
+    for (const [component, list] of components) {
+      lines.push(
         `<details><summary>${escapeCell(component)}: ${list.length} change${list.length === 1 ? "" : "s"}</summary>`,
         "",
       );
-      detail.push("| op | type | name | properties |", "|---|---|---|---|");
-      for (const s of list.sort((a, b) => urnName(a.urn).localeCompare(urnName(b.urn)))) {
+      lines.push("| op | type | name | properties |", "|---|---|---|---|");
+      const sorted = list.sort((a, b) => stepRank(a) - stepRank(b) || urnName(a.urn).localeCompare(urnName(b.urn)));
+      for (const s of sorted) {
         const props = [
           ...(s.replaceReasons ?? []).map((p) => `${p} (replace)`),
           ...(s.diffReasons ?? []).filter((p) => !(s.replaceReasons ?? []).includes(p)),
         ];
-        detail.push(
+        lines.push(
           `| ${s.op} | \`${urnType(s.urn)}\` | ${escapeCell(urnName(s.urn))} | ${escapeCell(props.join(", "))} |`,
         );
       }
-      detail.push("", "</details>", "");
+      lines.push("", "</details>", "");
     }
   }
 
   const limit = options.maxChars ?? 60000;
-  const fixed = `${head.join("\n")}\n${tail.join("\n")}\n`;
-  const out: string[] = [];
-  let used = fixed.length;
-  let trimmed = 0;
-  for (const line of detail) {
-    // Keep room for the note that says what was left out.
-    if (used + line.length + 1 > limit - 120) {
-      trimmed++;
-      continue;
-    }
-    out.push(line);
+  const title = `### ${options.stack ? `Preview of \`${options.stack}\`` : "Preview"}: risk **${risk.toUpperCase()}**`;
+  const tail = `Risk: ${risk}`;
+  // Room for the title, the tail and the note on what was left out.
+  const budget = limit - title.length - tail.length - 200;
+  const kept: string[] = [];
+  let used = 0;
+  for (const line of lines) {
+    if (used + line.length + 1 > budget) break;
+    kept.push(line);
     used += line.length + 1;
   }
+  const trimmed = lines.length - kept.length;
+  // An open <details> block is closed, so the note and the risk line show.
+  const open = kept.filter((l) => l.startsWith("<details>")).length - kept.filter((l) => l === "</details>").length;
+  if (open > 0) kept.push("", "</details>");
   const note =
     trimmed > 0
       ? [
-          `_${trimmed} lines of detail left out to stay under ${limit} characters; the full preview is in the workflow log._`,
+          `_${trimmed} lines left out to stay under ${limit} characters, the least risky ones; the full preview is in the workflow log._`,
           "",
         ]
       : [];
-  const markdown = `${head.join("\n")}\n${out.join("\n")}${out.length ? "\n" : ""}${note.join("\n")}${tail.join("\n")}\n`;
+  const markdown = [title, "", ...kept, ...note, tail].join("\n") + "\n";
   return { risk, markdown, trimmed };
 }
 
