@@ -3,7 +3,18 @@
 import { z } from "zod";
 import { attachedTextSchema } from "../alerts/config";
 import { signalsSchema } from "../alerts/signals";
-import { buildSchema, duration, egress, envValue, name, pinnedImage, port, resourcesSchema, size } from "../fields";
+import {
+  buildSchema,
+  duration,
+  egress,
+  envValue,
+  name,
+  pinnedImage,
+  port,
+  portName,
+  resourcesSchema,
+  size,
+} from "../fields";
 
 const probeSchema = z
   .strictObject({
@@ -33,7 +44,7 @@ export type ProbeConfig = z.output<typeof probeSchema>;
 export type { ResourcesConfig } from "../fields";
 
 const portSchema = z.strictObject({
-  name: name(),
+  name: portName(),
   port: port(),
   hostPort: port().optional(),
   protocol: z.enum(["tcp", "udp"]).default("tcp"),

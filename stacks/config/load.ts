@@ -34,13 +34,16 @@ export interface StackFileInput {
   encryptedSecrets: Set<string>;
   /** Directory of the stack file: files it names (runbook text) are relative to it. Default: cwd. */
   dir?: string;
+  /** The stack file's keys outside the namespace ("kubernetes:context", a misspelt "ops-baselin:foo"). */
+  otherKeys?: string[];
 }
 
 /** Validates a stack file; returns the typed config or throws ConfigError with every problem. */
 export function loadStackConfig(input: StackFileInput): StackConfig {
   const problems: ConfigProblem[] = [];
   const profile = resolveProfile(input, problems);
-  if (!profile) throw new ConfigError(input.file, problems);
+  problems.push(...namespaceProblems(input.otherKeys ?? []));
+  if (!profile) throw new ConfigError(input.file, sortProblems(problems));
 
   const merged = applyEnvironmentDefaults(profile, input.stack, input.values);
   const result = stackConfigSchema.safeParse(merged);
@@ -84,6 +87,27 @@ function resolveProfile(input: StackFileInput, problems: ConfigProblem[]): Profi
   } else if ((PROFILES as readonly unknown[]).includes(declared)) profile = declared as ProfileName;
   else problems.push({ path: "profile", message: `must be one of ${allowed}, not ${JSON.stringify(declared)}` });
   return problems.length === 0 ? profile : undefined;
+}
+
+/**
+ * Keys under a namespace that is nearly the project's: Pulumi hands them to no program and says
+ * nothing, so a misspelt `ops-baselin:services` would deploy a stack without its services.
+ */
+function namespaceProblems(otherKeys: string[]): ConfigProblem[] {
+  return [...otherKeys].sort().flatMap((fullKey) => {
+    const colon = fullKey.indexOf(":");
+    if (colon < 0) return [];
+    const [ns, key] = [fullKey.slice(0, colon), fullKey.slice(colon + 1)];
+    const near = ns.toLowerCase() === NAMESPACE || editDistance(ns.toLowerCase(), NAMESPACE) <= 3;
+    if (!near || ns === NAMESPACE) return [];
+    return [
+      {
+        path: key,
+        key: fullKey,
+        message: `is under the namespace "${ns}", which no program reads (Pulumi ignores it without a word); did you mean ${NAMESPACE}:${key}?`,
+      },
+    ];
+  });
 }
 
 function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
