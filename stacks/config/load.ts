@@ -19,6 +19,7 @@ import { loadCustomAlerts } from "./custom-alerts";
 import { applyEnvironmentDefaults, isPlainObject, type RawConfig } from "./defaults";
 import { name as nameField } from "../../components/fields";
 import { integrationProblems, placeServices } from "./integrations";
+import { missingReceiverMessage, receiverProblems } from "./receivers";
 import { ConfigError, NAMESPACE, type ConfigProblem } from "./problems";
 import { PROFILES, SECRET_LOOKING_ENV, stackConfigSchema, type ProfileName, type StackConfig } from "./schema";
 
@@ -48,7 +49,7 @@ export function loadStackConfig(input: StackFileInput): StackConfig {
   const merged = applyEnvironmentDefaults(profile, input.stack, input.values);
   const result = stackConfigSchema.safeParse(merged);
   if (!result.success) {
-    problems.push(...result.error.issues.flatMap((issue) => describeIssue(issue, merged)));
+    problems.push(...result.error.issues.flatMap((issue) => describeIssue(issue, merged, input.file)));
     throw new ConfigError(input.file, sortProblems(problems));
   }
   problems.push(...crossCheck(result.data, input), ...integrationProblems(result.data));
@@ -116,8 +117,12 @@ function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
 
 // ---- zod issues to messages -------------------------------------------------------------
 
-function describeIssue(issue: z.core.$ZodIssue, data: unknown): ConfigProblem[] {
+function describeIssue(issue: z.core.$ZodIssue, data: RawConfig, file: string): ConfigProblem[] {
   const path = issue.path.map(String);
+  if (valueAt(data, path) === undefined) {
+    const message = missingReceiverMessage(path.join("."), file, String(data.environment), String(data.profile));
+    if (message) return [{ path: path.join("."), message }];
+  }
   if (issue.code === "unrecognized_keys") {
     const known = knownKeysAt(stackConfigSchema, path, data);
     return issue.keys.map((key) => ({
@@ -217,6 +222,7 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
     );
   }
   problems.push(...alertProblems(config));
+  problems.push(...receiverProblems(config, input.stack));
   problems.push(...loadCustomAlerts(config, input.dir ?? process.cwd()));
   problems.push(...attachedTextProblems(config, input.dir ?? process.cwd()));
   problems.push(...redisVersionProblems(config), ...postgresImageProblems(config));
