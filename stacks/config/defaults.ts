@@ -148,7 +148,7 @@ export function applyEnvironmentDefaults(profile: ProfileName, stack: string, fi
   merged.profile = profile;
   withReceiverDefaults(merged, file, defaults);
   merged.services = mapEntries(merged.services, (svc) =>
-    withProbeDefaults(defaults, deepMerge(defaults.serviceDefaults, svc)),
+    withProbeDefaults(defaults, deepMerge(statefulDefaults(defaults.serviceDefaults, svc), svc)),
   );
   merged.dataStores = mapEntries(merged.dataStores, (store) => deepMerge(defaults.dataStoreDefaults, store));
   merged.entrypoints = mapEntries(merged.entrypoints, (entry) => deepMerge(ENTRYPOINT_DEFAULTS, entry));
@@ -177,6 +177,16 @@ function withReceiverDefaults(merged: RawConfig, file: RawConfig, defaults: Envi
     for (const name of ["paging", "ticket", "heartbeat"]) receivers[name] ??= { type: "local" };
   }
   merged.monitoring = { ...merged.monitoring, alertmanager: { ...alertmanager, receivers } };
+}
+
+/**
+ * A service with a persistent volume is stateful: one replica unless the file says more (two
+ * copies of a broker or database are two unclustered instances, not a replicated one).
+ */
+function statefulDefaults(serviceDefaults: RawConfig, service: unknown): RawConfig {
+  const volumes = isPlainObject(service) && Array.isArray(service.volumes) ? service.volumes : [];
+  const stateful = volumes.some((v) => isPlainObject(v) && v.persistent !== false);
+  return stateful ? { ...serviceDefaults, replicas: 1 } : serviceDefaults;
 }
 
 function withProbeDefaults(defaults: EnvironmentDefaults, service: unknown): unknown {

@@ -14,6 +14,7 @@ import { entrypointProblems, entrypointSecretUses } from "../../components/entry
 import { jobProblems } from "../../components/jobs/config";
 import { logFileProblems } from "../../components/logging/logrotate";
 import { natsProblems } from "../../components/services/nats";
+import { isStatefulService, serviceFsGroup } from "../../components/services/config";
 import { postgresImageProblems, redisVersionProblems } from "../../components/backup/images";
 import { loadCustomAlerts } from "./custom-alerts";
 import { applyEnvironmentDefaults, isPlainObject, type RawConfig } from "./defaults";
@@ -391,10 +392,18 @@ function serviceProblems(config: StackConfig): ConfigProblem[] {
     if (svc.metrics && !portNames.has(svc.metrics.port)) {
       add(`${at}.metrics.port`, `names no port of this service; expected one of: ${[...portNames].join(", ")}`);
     }
-    if (svc.replicas < config.rules.minReplicas) {
+    // The minimum is for stateless services; a stateful one (a persistent volume) may run one.
+    if (svc.replicas < config.rules.minReplicas && !isStatefulService(svc)) {
       add(
         `${at}.replicas`,
-        `is ${svc.replicas}, below the ${config.environment} minimum of ${config.rules.minReplicas} for a stateless service`,
+        `is ${svc.replicas}, below the ${config.environment} minimum of ${config.rules.minReplicas} for a stateless service (a service with a persistent volume is stateful and may run one)`,
+      );
+    }
+    if (config.target.kind === "kubernetes" && isStatefulService(svc) && serviceFsGroup(svc) === undefined) {
+      const volumes = svc.volumes.filter((v) => v.persistent).map((v) => v.name);
+      add(
+        `${at}.security.fsGroup`,
+        `is not set, and the service has a persistent volume (${volumes.join(", ")}), which Kubernetes mounts owned by root: set security.fsGroup to the group the image's user writes as (docker run --rm --entrypoint id <image> shows it), or security.runAsUser / runAsGroup, whose group the volume then gets`,
       );
     }
     problems.push(...plainEnvProblems(at, svc));
