@@ -21,6 +21,7 @@ import { applyEnvironmentDefaults, isPlainObject, type RawConfig } from "./defau
 import { name as nameField } from "../../components/fields";
 import { integrationProblems, placeServices } from "./integrations";
 import { missingReceiverMessage, receiverProblems } from "./receivers";
+import { platformProblems } from "./platform";
 import { ConfigError, NAMESPACE, type ConfigProblem } from "./problems";
 import { PROFILES, SECRET_LOOKING_ENV, stackConfigSchema, type ProfileName, type StackConfig } from "./schema";
 
@@ -55,7 +56,11 @@ export function loadStackConfig(input: StackFileInput): StackConfig {
   }
   problems.push(...crossCheck(result.data, input), ...integrationProblems(result.data));
   if (problems.length > 0) throw new ConfigError(input.file, sortProblems(problems));
-  return placeServices(result.data);
+  // What the platform would refuse at deploy, read from the plan of the stack as it is placed.
+  const placed = placeServices(result.data);
+  const platform = platformProblems(placed);
+  if (platform.length > 0) throw new ConfigError(input.file, sortProblems(platform));
+  return placed;
 }
 
 /**
