@@ -127,6 +127,27 @@ test("production: replicas, PDB, non-root, default deny", () => {
   assert.match(kubernetesProduction([good, pdb]).join(), /no default-deny NetworkPolicy/);
 });
 
+test("production: a workload with a persistent volume is stateful: a StatefulSet with an fsGroup, one replica allowed", () => {
+  const claimTemplates = { volumeClaimTemplates: [{ metadata: { name: "data" } }] };
+  const broker = (fsGroup: number | undefined): Resource => {
+    const d = deployment({}, { replicas: 1, ...claimTemplates });
+    d.type = "kubernetes:apps/v1:StatefulSet";
+    d.props.spec.template.spec.securityContext = { runAsNonRoot: true, fsGroup };
+    return d;
+  };
+  assert.deepEqual(kubernetesProduction([broker(999), denyAll]), []);
+  assert.deepEqual(kubernetesProduction([broker(undefined), denyAll]), [
+    "deployment-api: has a persistent volume (data) but no fsGroup, so the volume stays root's and a non-root process cannot write it; set securityContext.fsGroup",
+  ]);
+  // The same service as a Deployment sharing one claim is refused, and not as "stateless".
+  const shared = deployment({}, { replicas: 1 });
+  shared.props.spec.template.spec.volumes = [{ name: "data", persistentVolumeClaim: { claimName: "broker-data" } }];
+  shared.props.spec.template.spec.securityContext.fsGroup = 999;
+  const problems = kubernetesProduction([shared, denyAll]);
+  assert.equal(problems.length, 1, problems.join("\n"));
+  assert.match(problems[0], /mounts the persistent volume claim broker-data from a Deployment/);
+});
+
 test("production: a dev-profile namespace exempts one replica, nothing else", () => {
   const devNamespace: Resource = {
     type: "kubernetes:core/v1:Namespace",

@@ -101,6 +101,16 @@ export function dataStoresHaveBackups(resources: Resource[]): string[] {
   return [...new Set(stores)].filter((s) => !backedUp.has(s)).map((s) => `data store ${s} has no backup`);
 }
 
+/** The persistent volumes of a Deployment or StatefulSet: claims it mounts and claim templates. */
+function persistentClaims(w: Resource): string[] {
+  const volumes: any[] = w.props.spec?.template?.spec?.volumes ?? [];
+  const templates: any[] = w.props.spec?.volumeClaimTemplates ?? [];
+  return [
+    ...volumes.filter((v) => v.persistentVolumeClaim).map((v) => String(v.persistentVolumeClaim.claimName)),
+    ...templates.map((t) => String(t.metadata?.name)),
+  ].sort();
+}
+
 /**
  * Kubernetes workloads: non-root; stateless services run at least two replicas under a
  * PodDisruptionBudget; the namespace has a default-deny NetworkPolicy.
@@ -117,9 +127,24 @@ export function kubernetesProduction(resources: Resource[]): string[] {
   for (const w of workloads) {
     const pod = w.props.spec?.template?.spec ?? {};
     if (pod.securityContext?.runAsNonRoot !== true) problems.push(`${w.name}: pods must set runAsNonRoot`);
+    // A persistent volume makes a workload stateful, whatever it runs: a StatefulSet with one
+    // claim per replica, its volumes' group set (fsGroup), outside the two-replica rule.
+    const claims = persistentClaims(w);
+    if (claims.length > 0 && w.type === "kubernetes:apps/v1:Deployment") {
+      problems.push(
+        `${w.name}: mounts the persistent volume claim ${claims.join(", ")} from a Deployment, whose replicas would share one ReadWriteOnce claim; a workload with a persistent volume is stateful: run it as a StatefulSet with volumeClaimTemplates`,
+      );
+    }
+    if (claims.length > 0 && pod.securityContext?.fsGroup === undefined) {
+      problems.push(
+        `${w.name}: has a persistent volume (${claims.join(", ")}) but no fsGroup, so the volume stays root's and a non-root process cannot write it; set securityContext.fsGroup`,
+      );
+    }
     // Services scale out; exporters and the monitoring servers run one replica each by design.
     const stateless =
-      w.type === "kubernetes:apps/v1:Deployment" && labelsOf(w)["app.kubernetes.io/component"] === "service";
+      w.type === "kubernetes:apps/v1:Deployment" &&
+      labelsOf(w)["app.kubernetes.io/component"] === "service" &&
+      claims.length === 0;
     const replicas = w.props.spec?.replicas ?? 1;
     if (stateless && replicas < 2 && !devProfile)
       problems.push(`${w.name}: a stateless workload needs at least 2 replicas, has ${replicas}`);
@@ -159,7 +184,7 @@ export const STACK_POLICIES = {
   "data-stores-have-backups": { description: "Every data store has a scheduled backup.", check: dataStoresHaveBackups },
   "kubernetes-production": {
     description:
-      "Kubernetes workloads run non-root, stateless ones with two replicas (not in a dev-profile stack) and a PDB, behind a default-deny NetworkPolicy.",
+      "Kubernetes workloads run non-root, stateless ones with two replicas (not in a dev-profile stack) and a PDB, stateful ones (a persistent volume) as StatefulSets with an fsGroup, behind a default-deny NetworkPolicy.",
     check: kubernetesProduction,
   },
 } as const;

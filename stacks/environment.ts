@@ -5,6 +5,7 @@ import { DockerTarget } from "../components/targets/docker";
 import { toResources } from "../components/workloads/resources";
 import { signalCoverage } from "../components/alerts/signals";
 import { KubernetesTarget } from "../components/targets/kubernetes";
+import { receiverSummary } from "../components/monitoring/alertmanager";
 import type { StackConfig } from "./config/schema";
 import { planEnvironment } from "./plan";
 
@@ -30,6 +31,8 @@ export class Environment extends pulumi.ComponentResource {
     if (config.monitoring.enabled) {
       const off = (name: string) => config.alerts.overrides[name]?.disabled === true;
       for (const line of signalCoverage(config.services, off)) pulumi.log.info(line, this);
+      // Where alerts go, the local sink of the dev profile included (nothing is dropped unsaid).
+      for (const line of receiverSummary(config.monitoring)) pulumi.log.info(line, this);
     }
     // One secret Output for the whole map: every value derived from it stays secret in state.
     const secrets = pulumi.secret(config.secrets);

@@ -42,6 +42,28 @@ export const name = () =>
       "must be a lowercase name of letters, digits and '-', starting with a letter, at most 40 characters",
     );
 
+/**
+ * A port name: Kubernetes takes it as an IANA service name (IANA_SVC_NAME, RFC 6335): at most 15
+ * lowercase letters, digits and '-', with a letter, no '-' at either end and no "--".
+ */
+export const portName = () =>
+  z.string().superRefine((text, ctx) => {
+    const problem = portNameProblem(text);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+export function portNameProblem(text: string): string | undefined {
+  const rule =
+    "a port name is an IANA service name: at most 15 lowercase letters, digits and '-', with at least one letter, no '-' at either end and no \"--\"";
+  if (text.length > 15) {
+    return `"${text}" is ${text.length} characters; ${rule} (Kubernetes refuses longer ones), e.g. "${text.slice(0, 15).replace(/-+$/, "")}"`;
+  }
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(text) || !/[a-z]/.test(text) || text.includes("--")) {
+    return `"${text}" is not a valid port name; ${rule}`;
+  }
+  return undefined;
+}
+
 export const port = () =>
   z.number().int().min(1, "must be a port from 1 to 65535").max(65535, "must be a port from 1 to 65535");
 

@@ -38,12 +38,45 @@ export function receiverSecrets(r: ReceiverConfig): string[] {
       return [r.webhookUrlSecret];
     case "email":
       return r.authPasswordSecret ? [r.authPasswordSecret] : [];
+    case "local":
+      return [];
   }
 }
 
-/** A receiver that sends somewhere (a webhook without a URL is a receiver that drops alerts). */
+/** A receiver that sends somewhere (the local sink keeps alerts in Alertmanager). */
 export function receiverSends(r: ReceiverConfig): boolean {
-  return r.type !== "webhook" || r.url !== undefined || r.urlSecret !== undefined;
+  return r.type !== "local";
+}
+
+/** Which severities reach each receiver, for the preview and the documents. */
+const RECEIVER_ALERTS: Record<"paging" | "ticket" | "heartbeat", string> = {
+  paging: "critical alerts",
+  ticket: "warning alerts",
+  heartbeat: "the Watchdog heartbeat",
+};
+
+/** One line per receiver saying where its alerts go (no secret value, only secret names). */
+export function receiverSummary(m: MonitoringConfig): string[] {
+  return (["paging", "ticket", "heartbeat"] as const).map((name) => {
+    const r = m.alertmanager.receivers[name];
+    const to = ((): string => {
+      switch (r.type) {
+        case "local":
+          return "the local sink: kept in Alertmanager's alert list (its UI, /api/v2/alerts, amtool alert query), sent nowhere";
+        case "webhook":
+          return r.urlSecret ? `a webhook, URL in secret ${r.urlSecret}` : `a webhook inside the stack, ${r.url}`;
+        case "pagerduty":
+          return `PagerDuty, routing key in secret ${r.routingKeySecret}`;
+        case "opsgenie":
+          return `Opsgenie, API key in secret ${r.apiKeySecret}`;
+        case "slack":
+          return `Slack ${r.channel}, webhook URL in secret ${r.webhookUrlSecret}`;
+        case "email":
+          return `e-mail to ${r.to} through ${r.smarthost}`;
+      }
+    })();
+    return `alerts: receiver ${name} (${RECEIVER_ALERTS[name]}): ${to}`;
+  });
 }
 
 /** Ports a receiver reaches outside the environment besides receiverEgress' (an SMTP relay's). */
@@ -61,9 +94,12 @@ export function receiverEgress(m: MonitoringConfig): MonitoringConfig["alertmana
 function receiver(name: string, r: ReceiverConfig): Record<string, unknown> {
   switch (r.type) {
     case "webhook": {
-      const url = r.urlSecret ? { url_file: secretFile(r.urlSecret) } : r.url ? { url: r.url } : undefined;
-      return url ? { name, webhook_configs: [{ ...url, send_resolved: true, max_alerts: 50 }] } : { name };
+      const url = r.urlSecret ? { url_file: secretFile(r.urlSecret) } : { url: r.url };
+      return { name, webhook_configs: [{ ...url, send_resolved: true, max_alerts: 50 }] };
     }
+    case "local":
+      // Alertmanager keeps the alert in its list; a receiver without integrations sends nothing.
+      return { name };
     case "pagerduty":
       return { name, pagerduty_configs: [{ routing_key_file: secretFile(r.routingKeySecret), send_resolved: true }] };
     case "opsgenie":

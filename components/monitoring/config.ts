@@ -23,20 +23,28 @@ const componentCommon = {
 const secretName = () => z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, "must name a secret (letters, digits and _)");
 
 /**
- * Where alerts go, by `type` (stacks/config/defaults.ts sets `webhook`, so a file with only `url`
- * or `urlSecret` keeps working). Every key, password and URL outside the environment is the name
+ * Where alerts go, by `type` (stacks/config/defaults.ts sets `webhook` where the file leaves it
+ * out, so a file with only `url` or `urlSecret` keeps working). Every key, password and URL outside the environment is the name
  * of a secret; Alertmanager reads each from a file of its own (`*_file`), never from its
  * configuration, so alertmanager.yml holds no secret.
  */
 const webhookReceiverSchema = z
   .strictObject({
     type: z.literal("webhook"),
-    /** Plain URL: only for receivers inside the environment (e.g. a local webhook sink). */
+    /** Plain URL: only for receivers inside the stack (a service of its own; checked by the loader). */
     url: z.url().optional(),
     /** Name of the secret that holds the webhook URL (paging and ticket systems). */
     urlSecret: secretName().optional(),
   })
-  .refine((r) => !(r.url && r.urlSecret), { message: "set url or urlSecret, not both" });
+  .refine((r) => (r.url === undefined) !== (r.urlSecret === undefined), {
+    message:
+      "set urlSecret (the URL as a secret) or url (a service inside the stack), exactly one: a webhook without a URL drops every alert",
+  });
+/**
+ * The dev profile's default: alerts stay in Alertmanager (its alert list, `/api/v2/alerts`,
+ * `amtool alert query`) and are sent nowhere. Refused for paging outside the dev profile.
+ */
+const localReceiverSchema = z.strictObject({ type: z.literal("local") });
 const pagerdutyReceiverSchema = z.strictObject({
   type: z.literal("pagerduty"),
   /** Events API v2 integration key of the PagerDuty service. */
@@ -69,8 +77,15 @@ const emailReceiverSchema = z.strictObject({
 });
 const receiverSchema = z.discriminatedUnion(
   "type",
-  [webhookReceiverSchema, pagerdutyReceiverSchema, opsgenieReceiverSchema, slackReceiverSchema, emailReceiverSchema],
-  { error: () => 'type must be "webhook", "pagerduty", "opsgenie", "slack" or "email"' },
+  [
+    webhookReceiverSchema,
+    pagerdutyReceiverSchema,
+    opsgenieReceiverSchema,
+    slackReceiverSchema,
+    emailReceiverSchema,
+    localReceiverSchema,
+  ],
+  { error: () => 'type must be "webhook", "pagerduty", "opsgenie", "slack", "email" or "local"' },
 );
 export type ReceiverConfig = z.output<typeof receiverSchema>;
 
@@ -111,7 +126,7 @@ export const monitoringConfigSchema = z.strictObject({
         heartbeat: receiverSchema,
       })
       .superRefine((r, ctx) => {
-        if (r.heartbeat.type !== "webhook") {
+        if (r.heartbeat.type !== "webhook" && r.heartbeat.type !== "local") {
           ctx.addIssue({
             code: "custom",
             path: ["heartbeat", "type"],
@@ -219,7 +234,9 @@ export const MONITORING_DEFAULTS = {
       groupWait: "10s",
       groupInterval: "1m",
       repeatInterval: "4h",
-      receivers: { paging: { type: "webhook" }, ticket: { type: "webhook" }, heartbeat: { type: "webhook" } },
+      // The local sink: alerts stay in Alertmanager's own list (http://127.0.0.1:9093), sent
+      // nowhere. A receiver the file declares replaces it whole (stacks/config/defaults.ts).
+      receivers: { paging: { type: "local" }, ticket: { type: "local" }, heartbeat: { type: "local" } },
       // Any public address on HTTPS; never the private ranges the cluster and its metadata
       // service live in (RFC 1918, link-local).
       receiverEgress: {
@@ -280,7 +297,8 @@ export const MONITORING_DEFAULTS = {
       groupWait: "30s",
       groupInterval: "5m",
       repeatInterval: "4h",
-      receivers: { paging: { type: "webhook" }, ticket: { type: "webhook" }, heartbeat: { type: "webhook" } },
+      // No default receivers: a stack whose profile is not dev names where alerts go, or fails
+      // to load (stacks/config/receivers.ts).
       // Any public address on HTTPS; never the private ranges the cluster and its metadata
       // service live in (RFC 1918, link-local).
       receiverEgress: {

@@ -98,7 +98,7 @@ test("egress: receivers go out through receiverEgress, an e-mail relay's port ad
 test("bad receivers: unknown type, missing fields, a bad channel or relay, a heartbeat that pages, an unset secret", () => {
   const at = "Pulumi.prod.yaml: ops-baseline:monitoring.alertmanager.receivers";
   assert.deepEqual(problems({ ...NATIVE_RECEIVERS, paging: { type: "victorops", apiKeySecret: "x" } }), [
-    `${at}.paging.type: type must be "webhook", "pagerduty", "opsgenie", "slack" or "email"`,
+    `${at}.paging.type: type must be "webhook", "pagerduty", "opsgenie", "slack", "email" or "local"`,
   ]);
   assert.deepEqual(problems({ ...NATIVE_RECEIVERS, paging: { type: "pagerduty" } }), [
     `${at}.paging.routingKeySecret: is required (string)`,

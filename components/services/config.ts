@@ -3,7 +3,18 @@
 import { z } from "zod";
 import { attachedTextSchema } from "../alerts/config";
 import { signalsSchema } from "../alerts/signals";
-import { buildSchema, duration, egress, envValue, name, pinnedImage, port, resourcesSchema, size } from "../fields";
+import {
+  buildSchema,
+  duration,
+  egress,
+  envValue,
+  name,
+  pinnedImage,
+  port,
+  portName,
+  resourcesSchema,
+  size,
+} from "../fields";
 
 const probeSchema = z
   .strictObject({
@@ -33,7 +44,7 @@ export type ProbeConfig = z.output<typeof probeSchema>;
 export type { ResourcesConfig } from "../fields";
 
 const portSchema = z.strictObject({
-  name: name(),
+  name: portName(),
   port: port(),
   hostPort: port().optional(),
   protocol: z.enum(["tcp", "udp"]).default("tcp"),
@@ -166,6 +177,36 @@ const natsSchema = z.strictObject({
 export type NatsConfig = z.output<typeof natsSchema>;
 
 export const dataStoreSchema = z.discriminatedUnion("engine", [postgresSchema, redisSchema, natsSchema], {
-  error: () => 'engine must be "postgresql", "redis" or "nats"',
+  error: (issue) => {
+    const engine = isPlainObject(issue.input) ? issue.input.engine : undefined;
+    const named = typeof engine === "string" ? ` (e.g. "${engine}")` : "";
+    return (
+      `engine must be "postgresql", "redis" or "nats"; a broker or database that is not built in${named} goes under ` +
+      `services.<name> with its image, ports and a persistent volume, which makes it a stateful service ` +
+      `(README.md#stateful-services)`
+    );
+  },
 });
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A service with a persistent volume is stateful everywhere: a StatefulSet with one claim per
+ * replica on Kubernetes, one replica by default, outside the minimum-replica rule, and its
+ * volume group (fsGroup) set.
+ */
+export function isStatefulService(svc: { volumes: Array<{ persistent: boolean }> }): boolean {
+  return svc.volumes.some((v) => v.persistent);
+}
+
+/**
+ * The group Kubernetes gives a stateful service's volumes: declared, else the group or user it
+ * runs as. Undefined when the stack file names none (the loader then says which to set).
+ */
+export function serviceFsGroup(svc: ServiceConfig): number | undefined {
+  if (svc.security.fsGroup !== undefined || !isStatefulService(svc)) return svc.security.fsGroup;
+  return svc.security.runAsGroup ?? svc.security.runAsUser;
+}
 export type DataStoreConfig = z.output<typeof dataStoreSchema>;

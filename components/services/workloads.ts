@@ -2,6 +2,7 @@
 // Pure: no Pulumi import, tested directly.
 import type { StackContext } from "../workloads/context";
 import type { DataStoreConfig, PostgresConfig, ProbeConfig, RedisConfig, ServiceConfig } from "./config";
+import { isStatefulService, serviceFsGroup } from "./config";
 import { standardLabels } from "../workloads/labels";
 import type { ConcernOutput, Probe, SecurityContext, Workload } from "../workloads/model";
 import { toResources } from "../workloads/resources";
@@ -48,7 +49,7 @@ function serviceWorkload(ctx: StackContext, input: ServicesInput, name: string, 
   const security: SecurityContext = {
     runAsUser: svc.security.runAsUser,
     runAsGroup: svc.security.runAsGroup,
-    fsGroup: svc.security.fsGroup,
+    fsGroup: serviceFsGroup(svc),
     runAsNonRoot: true,
     readOnlyRootFilesystem: svc.security.readOnlyRootFilesystem,
   };
@@ -58,7 +59,7 @@ function serviceWorkload(ctx: StackContext, input: ServicesInput, name: string, 
     role: "service",
     // Persistent volumes make a service stateful: one claim per replica (a StatefulSet), never
     // one ReadWriteOnce claim that a second replica could not mount.
-    stateful: svc.volumes.some((v) => v.persistent),
+    stateful: isStatefulService(svc),
     image: { ref: svc.image, build: svc.build },
     command: svc.command,
     args: svc.args,

@@ -35,7 +35,6 @@ export function parseDuration(text: string): Parsed<number> {
 }
 
 const SIZE_UNITS: Record<string, number> = {
-  "": 1,
   B: 1,
   K: 1e3,
   KB: 1e3,
@@ -55,16 +54,25 @@ const SIZE_UNITS: Record<string, number> = {
   TiB: 1024 ** 4,
 };
 
-/** Parses a byte size ("256Mi", "10MB", "1Gi", "512") into bytes. */
+/**
+ * Parses a byte size ("256Mi", "10MB", "1Gi", "512B") into bytes. A number without a unit is
+ * refused: "512" could mean bytes (Kubernetes), kilobytes or megabytes (other tools).
+ */
 export function parseSize(text: string): Parsed<number> {
   const match = /^(\d+(?:\.\d+)?)\s*([KMGT]i?B?|B)?$/.exec(text.trim());
-  if (!match || SIZE_UNITS[match[2] ?? ""] === undefined) {
+  if (match && match[2] === undefined) {
+    return {
+      ok: false,
+      message: `"${text}" has no unit; write it with one, e.g. "${match[1]}Mi" or "${match[1]}MB" (units: B, K, KB, Ki, KiB, M, MB, Mi, MiB, G, GB, Gi, GiB, T, TB, Ti, TiB)`,
+    };
+  }
+  if (!match || SIZE_UNITS[match[2]] === undefined) {
     return {
       ok: false,
       message: `"${text}" is not a size; write a number with a unit, e.g. "256Mi", "1Gi" or "10MB"`,
     };
   }
-  return { ok: true, value: Math.round(Number(match[1]) * SIZE_UNITS[match[2] ?? ""]) };
+  return { ok: true, value: Math.round(Number(match[1]) * SIZE_UNITS[match[2]]) };
 }
 
 /** Parses a CPU quantity ("500m", "0.5", "2") into millicores. */

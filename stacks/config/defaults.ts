@@ -146,13 +146,47 @@ export function applyEnvironmentDefaults(profile: ProfileName, stack: string, fi
   }
   merged.environment = stack;
   merged.profile = profile;
+  withReceiverDefaults(merged, file, defaults);
   merged.services = mapEntries(merged.services, (svc) =>
-    withProbeDefaults(defaults, deepMerge(defaults.serviceDefaults, svc)),
+    withProbeDefaults(defaults, deepMerge(statefulDefaults(defaults.serviceDefaults, svc), svc)),
   );
   merged.dataStores = mapEntries(merged.dataStores, (store) => deepMerge(defaults.dataStoreDefaults, store));
   merged.entrypoints = mapEntries(merged.entrypoints, (entry) => deepMerge(ENTRYPOINT_DEFAULTS, entry));
   merged.jobs = mapEntries(merged.jobs, (job) => deepMerge(defaults.jobDefaults, job));
   return merged;
+}
+
+/**
+ * Receivers: one the file declares replaces the profile's default whole (a webhook merged over
+ * the local sink would be neither), `type` defaults to webhook, and a stack without monitoring
+ * needs none. A receiver neither declared nor defaulted stays absent: the loader names it.
+ */
+function withReceiverDefaults(merged: RawConfig, file: RawConfig, defaults: EnvironmentDefaults): void {
+  const alertmanager = isPlainObject(merged.monitoring) ? merged.monitoring.alertmanager : undefined;
+  if (!isPlainObject(merged.monitoring) || !isPlainObject(alertmanager)) return;
+  const fileMonitoring = isPlainObject(file.monitoring) ? file.monitoring : {};
+  const fileReceivers = isPlainObject(fileMonitoring.alertmanager) ? fileMonitoring.alertmanager.receivers : undefined;
+  const profileMonitoring = defaults.config.monitoring as RawConfig;
+  const defaultReceivers = (profileMonitoring.alertmanager as RawConfig).receivers;
+  if (fileReceivers !== undefined && !isPlainObject(fileReceivers)) return;
+  const receivers: RawConfig = { ...(isPlainObject(defaultReceivers) ? defaultReceivers : {}) };
+  for (const [name, receiver] of Object.entries(fileReceivers ?? {})) {
+    receivers[name] = isPlainObject(receiver) && !("type" in receiver) ? { type: "webhook", ...receiver } : receiver;
+  }
+  if (merged.monitoring.enabled === false) {
+    for (const name of ["paging", "ticket", "heartbeat"]) receivers[name] ??= { type: "local" };
+  }
+  merged.monitoring = { ...merged.monitoring, alertmanager: { ...alertmanager, receivers } };
+}
+
+/**
+ * A service with a persistent volume is stateful: one replica unless the file says more (two
+ * copies of a broker or database are two unclustered instances, not a replicated one).
+ */
+function statefulDefaults(serviceDefaults: RawConfig, service: unknown): RawConfig {
+  const volumes = isPlainObject(service) && Array.isArray(service.volumes) ? service.volumes : [];
+  const stateful = volumes.some((v) => isPlainObject(v) && v.persistent !== false);
+  return stateful ? { ...serviceDefaults, replicas: 1 } : serviceDefaults;
 }
 
 function withProbeDefaults(defaults: EnvironmentDefaults, service: unknown): unknown {

@@ -14,11 +14,14 @@ import { entrypointProblems, entrypointSecretUses } from "../../components/entry
 import { jobProblems } from "../../components/jobs/config";
 import { logFileProblems } from "../../components/logging/logrotate";
 import { natsProblems } from "../../components/services/nats";
+import { isStatefulService, serviceFsGroup } from "../../components/services/config";
 import { postgresImageProblems, redisVersionProblems } from "../../components/backup/images";
 import { loadCustomAlerts } from "./custom-alerts";
 import { applyEnvironmentDefaults, isPlainObject, type RawConfig } from "./defaults";
 import { name as nameField } from "../../components/fields";
 import { integrationProblems, placeServices } from "./integrations";
+import { missingReceiverMessage, receiverProblems } from "./receivers";
+import { platformProblems } from "./platform";
 import { ConfigError, NAMESPACE, type ConfigProblem } from "./problems";
 import { PROFILES, SECRET_LOOKING_ENV, stackConfigSchema, type ProfileName, type StackConfig } from "./schema";
 
@@ -34,23 +37,30 @@ export interface StackFileInput {
   encryptedSecrets: Set<string>;
   /** Directory of the stack file: files it names (runbook text) are relative to it. Default: cwd. */
   dir?: string;
+  /** The stack file's keys outside the namespace ("kubernetes:context", a misspelt "ops-baselin:foo"). */
+  otherKeys?: string[];
 }
 
 /** Validates a stack file; returns the typed config or throws ConfigError with every problem. */
 export function loadStackConfig(input: StackFileInput): StackConfig {
   const problems: ConfigProblem[] = [];
   const profile = resolveProfile(input, problems);
-  if (!profile) throw new ConfigError(input.file, problems);
+  problems.push(...namespaceProblems(input.otherKeys ?? []));
+  if (!profile) throw new ConfigError(input.file, sortProblems(problems));
 
   const merged = applyEnvironmentDefaults(profile, input.stack, input.values);
   const result = stackConfigSchema.safeParse(merged);
   if (!result.success) {
-    problems.push(...result.error.issues.flatMap((issue) => describeIssue(issue, merged)));
+    problems.push(...result.error.issues.flatMap((issue) => describeIssue(issue, merged, input.file)));
     throw new ConfigError(input.file, sortProblems(problems));
   }
   problems.push(...crossCheck(result.data, input), ...integrationProblems(result.data));
   if (problems.length > 0) throw new ConfigError(input.file, sortProblems(problems));
-  return placeServices(result.data);
+  // What the platform would refuse at deploy, read from the plan of the stack as it is placed.
+  const placed = placeServices(result.data);
+  const platform = platformProblems(placed);
+  if (platform.length > 0) throw new ConfigError(input.file, sortProblems(platform));
+  return placed;
 }
 
 /**
@@ -86,14 +96,39 @@ function resolveProfile(input: StackFileInput, problems: ConfigProblem[]): Profi
   return problems.length === 0 ? profile : undefined;
 }
 
+/**
+ * Keys under a namespace that is nearly the project's: Pulumi hands them to no program and says
+ * nothing, so a misspelt `ops-baselin:services` would deploy a stack without its services.
+ */
+function namespaceProblems(otherKeys: string[]): ConfigProblem[] {
+  return [...otherKeys].sort().flatMap((fullKey) => {
+    const colon = fullKey.indexOf(":");
+    if (colon < 0) return [];
+    const [ns, key] = [fullKey.slice(0, colon), fullKey.slice(colon + 1)];
+    const near = ns.toLowerCase() === NAMESPACE || editDistance(ns.toLowerCase(), NAMESPACE) <= 3;
+    if (!near || ns === NAMESPACE) return [];
+    return [
+      {
+        path: key,
+        key: fullKey,
+        message: `is under the namespace "${ns}", which no program reads (Pulumi ignores it without a word); did you mean ${NAMESPACE}:${key}?`,
+      },
+    ];
+  });
+}
+
 function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
   return [...problems].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 // ---- zod issues to messages -------------------------------------------------------------
 
-function describeIssue(issue: z.core.$ZodIssue, data: unknown): ConfigProblem[] {
+function describeIssue(issue: z.core.$ZodIssue, data: RawConfig, file: string): ConfigProblem[] {
   const path = issue.path.map(String);
+  if (valueAt(data, path) === undefined) {
+    const message = missingReceiverMessage(path.join("."), file, String(data.environment), String(data.profile));
+    if (message) return [{ path: path.join("."), message }];
+  }
   if (issue.code === "unrecognized_keys") {
     const known = knownKeysAt(stackConfigSchema, path, data);
     return issue.keys.map((key) => ({
@@ -193,6 +228,7 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
     );
   }
   problems.push(...alertProblems(config));
+  problems.push(...receiverProblems(config, input.stack));
   problems.push(...loadCustomAlerts(config, input.dir ?? process.cwd()));
   problems.push(...attachedTextProblems(config, input.dir ?? process.cwd()));
   problems.push(...redisVersionProblems(config), ...postgresImageProblems(config));
@@ -361,10 +397,18 @@ function serviceProblems(config: StackConfig): ConfigProblem[] {
     if (svc.metrics && !portNames.has(svc.metrics.port)) {
       add(`${at}.metrics.port`, `names no port of this service; expected one of: ${[...portNames].join(", ")}`);
     }
-    if (svc.replicas < config.rules.minReplicas) {
+    // The minimum is for stateless services; a stateful one (a persistent volume) may run one.
+    if (svc.replicas < config.rules.minReplicas && !isStatefulService(svc)) {
       add(
         `${at}.replicas`,
-        `is ${svc.replicas}, below the ${config.environment} minimum of ${config.rules.minReplicas} for a stateless service`,
+        `is ${svc.replicas}, below the ${config.environment} minimum of ${config.rules.minReplicas} for a stateless service (a service with a persistent volume is stateful and may run one)`,
+      );
+    }
+    if (config.target.kind === "kubernetes" && isStatefulService(svc) && serviceFsGroup(svc) === undefined) {
+      const volumes = svc.volumes.filter((v) => v.persistent).map((v) => v.name);
+      add(
+        `${at}.security.fsGroup`,
+        `is not set, and the service has a persistent volume (${volumes.join(", ")}), which Kubernetes mounts owned by root: set security.fsGroup to the group the image's user writes as (docker run --rm --entrypoint id <image> shows it), or security.runAsUser / runAsGroup, whose group the volume then gets`,
       );
     }
     problems.push(...plainEnvProblems(at, svc));

@@ -6,6 +6,8 @@ export interface ConfigProblem {
   /** Key path below the namespace, e.g. "services.api.health.liveness.http". */
   path: string;
   message: string;
+  /** The stack file's own key when it is not under the namespace (e.g. a misspelt namespace). */
+  key?: string;
 }
 
 export class ConfigError extends Error {
@@ -19,7 +21,7 @@ export class ConfigError extends Error {
 }
 
 export function formatProblems(file: string, problems: ConfigProblem[]): string {
-  const lines = problems.map((p) => `  ${file}: ${NAMESPACE}:${p.path}: ${p.message}`);
+  const lines = problems.map((p) => `  ${file}: ${p.key ?? `${NAMESPACE}:${p.path}`}: ${p.message}`);
   const noun = problems.length === 1 ? "problem" : "problems";
   return `${file} has ${problems.length} ${noun}; nothing was deployed:\n${lines.join("\n")}`;
 }

@@ -29,6 +29,13 @@ function parseValue(raw: string): unknown {
   }
 }
 
+/** The keys of a flat Pulumi config map outside the namespace ("kubernetes:context", "ops-baselin:foo"). */
+export function otherNamespaceKeys(all: Record<string, string>): string[] {
+  return Object.keys(all)
+    .filter((fullKey) => fullKey.slice(0, fullKey.indexOf(":")) !== NAMESPACE)
+    .sort();
+}
+
 /** Names under `secrets` whose value in the stack file is `{ secure: ... }`. */
 export function encryptedSecretNames(stackFileText: string | undefined): Set<string> {
   if (stackFileText === undefined) return new Set();
@@ -54,13 +61,14 @@ export function readStackFileInput(projectDir: string = process.cwd()): StackFil
   const file = `Pulumi.${stack}.yaml`;
   const filePath = path.join(projectDir, file);
   const text = fs.existsSync(filePath) ? fs.readFileSync(filePath, "utf8") : undefined;
-  const values = namespaceValues(pulumi.runtime.allConfig());
+  const all = pulumi.runtime.allConfig();
+  const values = namespaceValues(all);
   const encrypted = encryptedSecretNames(text);
   // With no stack file on disk (config passed another way) trust the engine's secret flag.
   const secretKeys = isConfigSecret(`${NAMESPACE}:secrets`);
   const secrets = isPlainObject(values.secrets) ? Object.keys(values.secrets) : [];
   const encryptedSecrets = encrypted.has("*") || (text === undefined && secretKeys) ? new Set(secrets) : encrypted;
-  return { file, stack, values, encryptedSecrets, dir: projectDir };
+  return { file, stack, values, encryptedSecrets, dir: projectDir, otherKeys: otherNamespaceKeys(all) };
 }
 
 function isConfigSecret(key: string): boolean {

@@ -300,6 +300,8 @@ export function renderRunbook(m: DocModel): string {
         return `Slack channel ${code(r.channel)}, webhook URL in the secret ${code(r.webhookUrlSecret)}`;
       case "email":
         return `e-mail to ${code(r.to)} through ${code(r.smarthost)}`;
+      case "local":
+        return "the local sink: alerts stay in Alertmanager's alert list (its UI, `/api/v2/alerts`, `amtool alert query`) and are sent nowhere";
     }
     if (r.url) {
       const host = /^[a-z]+:\/\/([^:/]+)/.exec(r.url)?.[1];

@@ -56,15 +56,19 @@ export function stackFileInputFromText(stack: string, text: string, dir: string 
   const config = isPlainObject(doc) && isPlainObject(doc.config) ? doc.config : {};
   const values: RawConfig = {};
   const encrypted: string[] = [];
+  const otherKeys: string[] = [];
   for (const [fullKey, value] of Object.entries(config)) {
     const [ns, key] = fullKey.split(":");
-    if (ns !== NAMESPACE) continue;
+    if (ns !== NAMESPACE) {
+      otherKeys.push(fullKey);
+      continue;
+    }
     values[key] = replaceSecure(value, key, encrypted);
   }
   const encryptedSecrets = new Set(
     encrypted.filter((p) => p.startsWith("secrets.")).map((p) => p.slice("secrets.".length)),
   );
-  return { file: `Pulumi.${stack}.yaml`, stack, values, encryptedSecrets, dir };
+  return { file: `Pulumi.${stack}.yaml`, stack, values, encryptedSecrets, dir, otherKeys: otherKeys.sort() };
 }
 
 export function readStackFileText(stack: string): string {
