@@ -53,6 +53,12 @@ export interface Resources {
   cpuLimitMillicores: number;
   memoryRequestBytes: number;
   memoryLimitBytes: number;
+  /**
+   * Node-local disk (emptyDir scratch, logs, writable layer) the container needs and may use, for
+   * a container whose scratch is large (the restore drill's throwaway server); Kubernetes only.
+   */
+  ephemeralStorageRequestBytes?: number;
+  ephemeralStorageLimitBytes?: number;
 }
 
 export interface VolumeSpec {

@@ -36,9 +36,19 @@ function probe(p: Probe, ports: Map<string, number>): K8sObject {
 
 function resources(spec: ContainerSpec): K8sObject {
   const r = spec.resources;
+  const storage = (bytes: number | undefined) =>
+    bytes === undefined ? {} : { "ephemeral-storage": bytesToQuantity(bytes) };
   return {
-    requests: { cpu: millicoresToQuantity(r.cpuRequestMillicores), memory: bytesToQuantity(r.memoryRequestBytes) },
-    limits: { cpu: millicoresToQuantity(r.cpuLimitMillicores), memory: bytesToQuantity(r.memoryLimitBytes) },
+    requests: {
+      cpu: millicoresToQuantity(r.cpuRequestMillicores),
+      memory: bytesToQuantity(r.memoryRequestBytes),
+      ...storage(r.ephemeralStorageRequestBytes),
+    },
+    limits: {
+      cpu: millicoresToQuantity(r.cpuLimitMillicores),
+      memory: bytesToQuantity(r.memoryLimitBytes),
+      ...storage(r.ephemeralStorageLimitBytes),
+    },
   };
 }
 
