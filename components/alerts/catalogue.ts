@@ -9,7 +9,7 @@
 //   RAVE (002):  target down critical after 2 min, memory above 85 % for 5 min, webhook errors
 //                above 10 in 5 min, TLS certificate expiry, p99 under 200 ms, 99.9 % availability.
 import { JOB_ALERTS } from "../jobs/alerts";
-import { BACKUP_ALERTS } from "./catalogue/backups";
+import { BACKUP_ALERTS, WAL_ARCHIVE_ALERTS } from "./catalogue/backups";
 import { DATASTORE_ALERTS } from "./catalogue/datastores";
 import { HOST_ALERTS } from "./catalogue/hosts";
 import { HTTP_ALERTS } from "./catalogue/http";
@@ -32,6 +32,7 @@ export const ALERT_CATALOGUE: AlertDefinition[] = [
   ...DATASTORE_ALERTS,
   ...MONITORING_ALERTS,
   ...BACKUP_ALERTS,
+  ...WAL_ARCHIVE_ALERTS,
   ...KUBERNETES_ALERTS,
   ...natsAlertDefinitions(),
   ...JOB_ALERTS,
