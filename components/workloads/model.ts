@@ -184,6 +184,12 @@ export interface Workload extends ContainerSpec {
    */
   reload?: { url: string; dirs: string[] };
   /**
+   * Directories whose files the process reads anew each time it uses them (Alertmanager's
+   * receiver secret files, read at each notification): a changed file needs neither a reload nor
+   * a restart, so such files are in no restart checksum.
+   */
+  rereads?: string[];
+  /**
    * The workload talks to the Kubernetes API with its own identity (Prometheus' service
    * discovery, kube-state-metrics): rules within its namespace and cluster-wide. Ignored on Docker.
    */
