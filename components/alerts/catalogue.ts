@@ -10,7 +10,7 @@
 //                above 10 in 5 min, TLS certificate expiry, p99 under 200 ms, 99.9 % availability.
 import { JOB_ALERTS } from "../jobs/alerts";
 import { LOG_ALERTS } from "../logging/alerts";
-import { BACKUP_ALERTS } from "./catalogue/backups";
+import { BACKUP_ALERTS, WAL_ARCHIVE_ALERTS } from "./catalogue/backups";
 import { DATASTORE_ALERTS } from "./catalogue/datastores";
 import { HOST_ALERTS } from "./catalogue/hosts";
 import { HTTP_ALERTS } from "./catalogue/http";
@@ -33,6 +33,7 @@ export const ALERT_CATALOGUE: AlertDefinition[] = [
   ...DATASTORE_ALERTS,
   ...MONITORING_ALERTS,
   ...BACKUP_ALERTS,
+  ...WAL_ARCHIVE_ALERTS,
   ...KUBERNETES_ALERTS,
   ...natsAlertDefinitions(),
   ...JOB_ALERTS,

@@ -56,7 +56,7 @@ for (const stack of STACKS) {
       assert.ok(job.secretEnv.length > 0, "credentials come from secrets");
       assert.ok(job.connectsTo.includes(store) && job.connectsTo.includes("pushgateway"));
     }
-    assert.ok(plan.jobs.some((j) => j.name === "postgres-restore-drill" && j.schedule === "0 4 * * 0"));
+    assert.ok(plan.jobs.some((j) => j.name === "postgres-restore-drill" && j.schedule === "30 6 * * 0"));
   });
 }
 

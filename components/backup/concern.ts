@@ -13,6 +13,9 @@ import { resticEnv } from "./restic";
 
 export { BACKUP_DIR, PUSHGATEWAY };
 
+/** Room for the drill's logs and writable layer beside its scratch volumes. */
+const DRILL_LOG_HEADROOM_BYTES = 256 * 1024 ** 2;
+
 function jobBase(
   ctx: StackContext,
   config: BackupInput,
@@ -151,6 +154,14 @@ export function backupConcern(ctx: StackContext, config: BackupInput): ConcernOu
           [...secretEnv, ...repo.secretEnv],
         );
         delete drill.env.BACKUP_DIR;
+        // The throwaway server lives on node-local disk: the node must have room for it
+        // (request), and the pod may use its scratch, /tmp and its logs, no more (limit).
+        const scratchBytes = config.backup.pitr.drillStorage + scratch.sizeBytes;
+        drill.resources = {
+          ...drill.resources,
+          ephemeralStorageRequestBytes: scratchBytes,
+          ephemeralStorageLimitBytes: scratchBytes + DRILL_LOG_HEADROOM_BYTES,
+        };
         jobs.push({
           ...jobBase(ctx, config, `${name}-restore-drill`, name),
           ...drill,

@@ -158,7 +158,7 @@ export const BACKUP_DEFAULTS = {
     storage: "5Gi",
     staleAfter: "26h",
     timeout: "1h",
-    restoreDrill: { enabled: true, schedule: "0 4 * * 0", staleAfter: "192h" },
+    restoreDrill: { enabled: true, schedule: "30 6 * * 0", staleAfter: "192h" },
     // dev keeps its pgBackRest repository on a local volume; prod names an S3 bucket.
     pitr: {
       repository: { type: "volume", storage: "5Gi" },
@@ -185,7 +185,7 @@ export const BACKUP_DEFAULTS = {
     storage: "100Gi",
     staleAfter: "26h",
     timeout: "2h",
-    restoreDrill: { enabled: true, schedule: "0 4 * * 0", staleAfter: "192h" },
+    restoreDrill: { enabled: true, schedule: "30 6 * * 0", staleAfter: "192h" },
     // The repository (an S3 bucket outside the cluster) is named in Pulumi.prod.yaml.
     pitr: {
       cipherPassSecret: "pgbackrestCipherPass",

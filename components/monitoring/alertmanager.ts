@@ -208,6 +208,8 @@ export function alertmanagerWorkload(
     },
     metrics: [{ port: "web", path: "/metrics", job: "alertmanager" }],
     reload: { url: "http://127.0.0.1:9093/-/reload", dirs: ["/etc/alertmanager"] },
+    // url_file, routing_key_file, ...: read at each notification, so a rotated key needs no restart.
+    rereads: [RECEIVER_SECRET_DIR],
     // Webhook receivers inside the environment (e.g. a local sink in dev).
     connectsTo: services.map((s) => s.name).sort(),
     // Receivers outside it (paging, ticket and heartbeat services): their URLs are secrets, so

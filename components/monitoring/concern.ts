@@ -4,7 +4,7 @@
 import { jobOverdueSeconds } from "../jobs/config";
 import type { MonitoringInput } from "./config";
 import type { AlertContext } from "../alerts/catalogue";
-import { backupNames } from "../backup/concern";
+import { backedUpStores, backupNames } from "../backup/concern";
 import { renderRuleFiles, type RuleFile } from "../alerts/rules";
 import { resolveSignals, type ResolvedSignals } from "../alerts/signals";
 import { tlsProbes } from "../entrypoints/concern";
@@ -64,6 +64,12 @@ function monitoringContext(
       Object.fromEntries(Object.entries(config.services).map(([n, s]) => [n, resolveSignals(s.signals).signals])),
     ),
     ...(cluster ? { kubernetesNamespace: cluster.namespace } : {}),
+    archiving: {
+      stores: m.exporters.postgres.enabled
+        ? backedUpStores(config).filter((n) => config.dataStores[n].engine === "postgresql")
+        : [],
+      rpoSeconds: config.backup.pitr.archiveTimeout,
+    },
     natsStores: m.exporters.nats.enabled
       ? Object.keys(config.dataStores)
           .filter((n) => config.dataStores[n].engine === "nats")

@@ -189,7 +189,9 @@ function postgresWorkload(ctx: StackContext, name: string, store: PostgresConfig
     health: {
       liveness: { ...ready, periodSeconds: 30 },
       readiness: ready,
-      startup: { ...ready, periodSeconds: 5, failureThreshold: 24 },
+      // Crash recovery replays WAL before the server listens: up to 30 minutes before the
+      // liveness probe takes over (the entrypoint itself waits as long as recovery takes).
+      startup: { ...ready, periodSeconds: 5, failureThreshold: 360 },
     },
   };
 }

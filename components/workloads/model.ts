@@ -53,6 +53,12 @@ export interface Resources {
   cpuLimitMillicores: number;
   memoryRequestBytes: number;
   memoryLimitBytes: number;
+  /**
+   * Node-local disk (emptyDir scratch, logs, writable layer) the container needs and may use, for
+   * a container whose scratch is large (the restore drill's throwaway server); Kubernetes only.
+   */
+  ephemeralStorageRequestBytes?: number;
+  ephemeralStorageLimitBytes?: number;
 }
 
 export interface VolumeSpec {
@@ -186,6 +192,12 @@ export interface Workload extends ContainerSpec {
    * Alertmanager): a target that can update files in place asks for a reload instead of a restart.
    */
   reload?: { url: string; dirs: string[] };
+  /**
+   * Directories whose files the process reads anew each time it uses them (Alertmanager's
+   * receiver secret files, read at each notification): a changed file needs neither a reload nor
+   * a restart, so such files are in no restart checksum.
+   */
+  rereads?: string[];
   /**
    * The workload talks to the Kubernetes API with its own identity (Prometheus' service
    * discovery, kube-state-metrics): rules within its namespace and cluster-wide. Ignored on Docker.

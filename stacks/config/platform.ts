@@ -84,7 +84,7 @@ function imageProblems(config: StackConfig, plan: EnvironmentPlan): ConfigProble
     ...plan.jobs.map((j): [string, ContainerSpec] => [j.name, j]),
   ];
   for (const [owner, spec] of specs) if (!runs.has(spec.image.ref)) runs.set(spec.image.ref, owner);
-  for (const obj of [...plan.kubernetesObjects, ...plan.ingress.objects]) {
+  for (const obj of plan.ingress.objects) {
     for (const image of containerImages(obj)) if (!runs.has(image)) runs.set(image, String(obj.metadata?.name));
   }
   const problems: ConfigProblem[] = [];
@@ -201,7 +201,7 @@ function kubernetesNameProblems(config: StackConfig, plan: EnvironmentPlan): Con
     for (const obj of persistentVolumeClaims(job, ctx)) addObject(obj, job.name);
   }
   for (const obj of networkPolicies(plan.workloads, plan.jobs, ctx)) addObject(obj, String(obj.metadata?.name));
-  for (const obj of [...plan.ingress.objects, ...plan.kubernetesObjects]) addObject(obj, String(obj.metadata?.name));
+  for (const obj of plan.ingress.objects) addObject(obj, String(obj.metadata?.name));
 
   // One line per key and limit: the name furthest over it says by how much to shorten the key.
   const worst = new Map<string, { over: number; problem: ConfigProblem }>();

@@ -93,9 +93,43 @@ function backupJobs(m: DocModel): ScheduledJob[] {
 }
 
 /** What to do, by the alert's family (its section in the former hand-written runbook). */
+/** WAL archiving of the PostgreSQL stores (PostgresWalArchivingFailing, PostgresWalArchiveStale). */
+function walArchivingActions(m: DocModel): string[] {
+  const cmd = m.cmd;
+  const stores = m.dataStores.filter((w) => m.config.dataStores[w.name]?.engine === "postgresql");
+  return [
+    "The server's log names why `archive-push` fails (repository unreachable, keys rotated or wrong, stanza missing or created for another cluster). Read it and ask the archiver's counters; `pg_wal` holds every segment not yet archived, so watch the data volume too:",
+    ...stores.map((w) => {
+      const store = m.config.dataStores[w.name];
+      const user = store.engine === "postgresql" ? store.user : "postgres";
+      const psql = (sql: string) => cmd.exec(w, ["psql", "-h", "127.0.0.1", "-U", user, "-c", sql]);
+      return `For ${code(w.name)}:\n\n${sh([
+        cmd.logs(w),
+        psql(
+          "SELECT archived_count, last_archived_wal, last_archived_time, failed_count, last_failed_wal, last_failed_time FROM pg_stat_archiver;",
+        ),
+        cmd.exec(w, ["sh", "-c", 'du -sh "$PGDATA/pg_wal"']),
+      ])}`;
+    }),
+    "Fix the cause (the repository's keys under `secrets`, the egress to it, the bucket), then check archiving end to end from the `pgbackrest` beside the server; a stanza that is missing is created by `stanza-create` (the server's entrypoint does it on every start, the backup before each run):",
+    ...stores.map((w) => {
+      const store = m.config.dataStores[w.name];
+      // In the server's container, over its socket as the owner (local connections are trusted).
+      const asOwner =
+        store.engine === "postgresql" ? [`--pg1-user=${store.user}`, `--pg1-database=${store.database}`] : [];
+      return `For ${code(w.name)}:\n\n${sh([
+        cmd.exec(w, ["pgbackrest", "--log-level-console=info", ...asOwner, "stanza-create"]),
+        cmd.exec(w, ["pgbackrest", "--log-level-console=info", ...asOwner, "check"]),
+      ])}`;
+    }),
+    "Once a segment is archived again the alerts clear; take a backup by hand if the gap was long, so the next restore does not depend on replaying it.",
+  ];
+}
+
 function actions(m: DocModel, a: DocAlert): string[] {
   const cmd = m.cmd;
   const ws = workloadsFor(m, a);
+  if (a.definition?.family === "PostgresWalArchiving") return walArchivingActions(m);
   const restartBlocks = () => perWorkload(m, ws, (w) => [cmd.logs(w), ...cmd.restart(w)]);
   const logs = serviceLogQueries(m);
   const collector = m.workloads.filter((w) => w.name === "otelcol");

@@ -1,6 +1,6 @@
 // Backups and restore drills, from the metrics their jobs push to the Pushgateway.
-import type { AlertDefinition, AlertTestPlan } from "./types";
-import { first, gauge, stateSeries } from "./series";
+import type { AlertContext, AlertDefinition, AlertTestPlan, InputSeries } from "./types";
+import { above, counter, first, gauge, inside, round, stateSeries } from "./series";
 
 /** `{backup=~"a|b"}`: only configured backups page; a removed one's leftover series does not. */
 function configured(names: string[]): string {
@@ -43,6 +43,96 @@ function absentPlan(metric: string, job: string, names: string[], window: number
     labels: { backup: missing },
   };
 }
+
+/** `datastore="a"` or `datastore=~"a|b"`: the PostgreSQL stores that archive WAL. */
+function archiving(ctx: AlertContext): { stores: string[]; matcher: string; rpo: number } {
+  const stores = ctx.archiving?.stores ?? [];
+  const matcher = stores.length === 1 ? `datastore="${stores[0]}"` : `datastore=~"${stores.join("|")}"`;
+  return { stores, matcher, rpo: ctx.archiving?.rpoSeconds ?? 60 };
+}
+
+function archiverSeries(store: string, values: { failedPerMinute: number; ageSeconds?: number }): InputSeries[] {
+  const labels = `job="${store}-exporter",instance="${store}-exporter:9187",datastore="${store}"`;
+  return [
+    {
+      series: `pg_stat_archiver_failed_count{${labels}}`,
+      values: values.failedPerMinute > 0 ? counter(values.failedPerMinute) : gauge(3),
+    },
+    ...(values.ageSeconds === undefined
+      ? []
+      : [{ series: `pg_stat_archiver_last_archive_age{${labels}}`, values: gauge(values.ageSeconds) }]),
+  ];
+}
+
+const archiverLabels = (store: string) => ({
+  job: `${store}-exporter`,
+  instance: `${store}-exporter:9187`,
+  datastore: store,
+});
+
+/**
+ * WAL archiving (pgBackRest archive-push) read from the server's own pg_stat_archiver through the
+ * PostgreSQL exporter. Archiving that stops (repository keys rotated, egress blocked, the stanza
+ * missing) degrades the recovery point from archiveTimeout to the last backup while pg_wal grows
+ * on the data volume. The last archive's age alone is no signal (an idle server archives
+ * nothing), so both read the failures that archive-push records.
+ */
+export const WAL_ARCHIVE_ALERTS: AlertDefinition[] = [
+  {
+    name: "PostgresWalArchivingFailing",
+    family: "PostgresWalArchiving",
+    group: "backups",
+    severity: "warning",
+    forSeconds: 300,
+    expr: (_, ctx) => {
+      const a = archiving(ctx);
+      return a.stores.length === 0 ? [] : [`increase(pg_stat_archiver_failed_count{${a.matcher}}[5m]) > 0`];
+    },
+    summary: "{{ $labels.datastore }} fails to archive WAL",
+    description:
+      "archive-push of {{ $labels.datastore }} has failed again and again for 5 minutes: new WAL is not reaching the pgBackRest repository, so point-in-time recovery stops at the last archived segment, and pg_wal keeps every unarchived segment on the data volume.",
+    test: (_, ctx) => {
+      const store = first(archiving(ctx).stores, "postgres");
+      return {
+        firing: archiverSeries(store, { failedPerMinute: 1 }),
+        silent: archiverSeries(store, { failedPerMinute: 0 }),
+        steadyMinutes: 5,
+        labels: archiverLabels(store),
+      };
+    },
+  },
+  {
+    name: "PostgresWalArchiveStale",
+    family: "PostgresWalArchiving",
+    group: "backups",
+    severity: "critical",
+    forSeconds: 0,
+    // A multiple of the declared recovery point (backup.pitr.archiveTimeout).
+    threshold: 5,
+    unit: "times backup.pitr.archiveTimeout",
+    expr: (t, ctx) => {
+      const a = archiving(ctx);
+      return a.stores.length === 0
+        ? []
+        : [
+            `pg_stat_archiver_last_archive_age{${a.matcher}} > ${round(t * a.rpo)} and increase(pg_stat_archiver_failed_count{${a.matcher}}[5m]) > 0`,
+          ];
+    },
+    summary: "{{ $labels.datastore }}: the newest archived WAL is older than the recovery point allows",
+    description:
+      "The last WAL segment of {{ $labels.datastore }} that reached the repository is older than the threshold times backup.pitr.archiveTimeout, and archive-push keeps failing: a restore now would lose everything written since.",
+    test: (t, ctx) => {
+      const a = archiving(ctx);
+      const store = first(a.stores, "postgres");
+      return {
+        firing: archiverSeries(store, { failedPerMinute: 1, ageSeconds: above(t * a.rpo) }),
+        silent: archiverSeries(store, { failedPerMinute: 1, ageSeconds: inside(t * a.rpo) }),
+        steadyMinutes: 5,
+        labels: archiverLabels(store),
+      };
+    },
+  },
+];
 
 export const BACKUP_ALERTS: AlertDefinition[] = [
   {

@@ -37,6 +37,11 @@ export interface AlertContext {
    * Kubernetes with cluster monitoring (the Kubernetes alerts exist only then).
    */
   kubernetesNamespace?: string;
+  /**
+   * PostgreSQL data stores that archive WAL with pgBackRest and are watched by the PostgreSQL
+   * exporter (`pg_stat_archiver_*`), and the recovery point they declare (backup.pitr.archiveTimeout).
+   */
+  archiving?: { stores: string[]; rpoSeconds: number };
   /** NATS data stores watched by an exporter (the NATS alerts exist only then). */
   natsStores?: string[];
   /** The stack's own scheduled jobs and how long after a success the next one is overdue (components/jobs). */

@@ -1,7 +1,6 @@
 // The Kubernetes target: registers the objects that the modules beside it build (./workloads.ts,
 // ./jobs.ts, ./network.ts, ./storage.ts, ./identities.ts, ./node-exporter.ts, on ./objects.ts), one
 // component per workload so the preview reads as a tree, with Secret values filled from Pulumi secrets.
-import * as crypto from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { nodeAgentNamespace, type ScheduledJob, type Workload, type ContainerSpec } from "../../workloads/model";
@@ -19,6 +18,7 @@ import {
   podDisruptionBudget,
   restartSecrets,
   SECRETS_CHECKSUM_ANNOTATION,
+  secretsChecksum,
   services,
   workloadController,
 } from "./workloads";
@@ -261,8 +261,8 @@ function requireSecret(all: Record<string, string>, name: string, owner: string)
 
 /**
  * A checksum of the secret values the pods read only at start, as a pod-template annotation, so
- * a rotated password rolls them.
- * A value the pods re-read (Alertmanager's receiver URLs, watched by the reloader) is not in it.
+ * a rotated password rolls them and nothing else. A value the pods re-read (Alertmanager's
+ * receiver files, read at each notification) is not in it.
  */
 function withSecretsChecksum(
   controller: K8sObject,
@@ -270,24 +270,9 @@ function withSecretsChecksum(
   secrets: pulumi.Output<Record<string, string>>,
 ): K8sObject {
   if (names.length === 0) return controller;
-  // An HMAC does not reveal its key or message, so the annotation itself needs no secrecy (and
-  // as a secret it would hide the whole pod spec in the preview).
-  const checksum = pulumi.unsecret(
-    secrets.apply((all) =>
-      crypto
-        // Keyed with every secret of the stack: the annotation is readable in the cluster, and a
-        // plain hash of a short password could be guessed offline.
-        .createHmac(
-          "sha256",
-          Object.keys(all)
-            .sort()
-            .map((k) => all[k])
-            .join("\0"),
-        )
-        .update(names.map((n) => `${n}\0${all[n] ?? ""}`).join("\n"))
-        .digest("hex"),
-    ),
-  );
+  // Derived from the values the workload reads and no other (secretsChecksum): not a secret
+  // itself (as one it would hide the whole pod spec in the preview).
+  const checksum = pulumi.unsecret(secrets.apply((all) => secretsChecksum(controller.metadata.name, names, all)));
   const template = controller.spec.template;
   return {
     ...controller,

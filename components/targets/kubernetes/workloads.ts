@@ -36,9 +36,19 @@ function probe(p: Probe, ports: Map<string, number>): K8sObject {
 
 function resources(spec: ContainerSpec): K8sObject {
   const r = spec.resources;
+  const storage = (bytes: number | undefined) =>
+    bytes === undefined ? {} : { "ephemeral-storage": bytesToQuantity(bytes) };
   return {
-    requests: { cpu: millicoresToQuantity(r.cpuRequestMillicores), memory: bytesToQuantity(r.memoryRequestBytes) },
-    limits: { cpu: millicoresToQuantity(r.cpuLimitMillicores), memory: bytesToQuantity(r.memoryLimitBytes) },
+    requests: {
+      cpu: millicoresToQuantity(r.cpuRequestMillicores),
+      memory: bytesToQuantity(r.memoryRequestBytes),
+      ...storage(r.ephemeralStorageRequestBytes),
+    },
+    limits: {
+      cpu: millicoresToQuantity(r.cpuLimitMillicores),
+      memory: bytesToQuantity(r.memoryLimitBytes),
+      ...storage(r.ephemeralStorageLimitBytes),
+    },
   };
 }
 
@@ -154,9 +164,13 @@ export function schedulingSpread(w: Workload): K8sObject {
 export const CONFIG_CHECKSUM_ANNOTATION = "ops-baseline/config-sha256";
 export const SECRETS_CHECKSUM_ANNOTATION = "ops-baseline/secrets-sha256";
 
-/** Files under the workload's reload directories, when a reloader sidecar will watch them. */
+/**
+ * Files a changed version of which reaches the process without a restart: under the workload's
+ * reload directories when a reloader sidecar watches them, and under the directories it re-reads
+ * on every use (mounted as directories, so the kubelet updates them in place).
+ */
 function reloadable(w: Workload, ctx: KubeContext): (path: string) => boolean {
-  const dirs = w.reload && ctx.configReloaderImage ? w.reload.dirs : [];
+  const dirs = [...(w.reload && ctx.configReloaderImage ? w.reload.dirs : []), ...(w.rereads ?? [])];
   return (path) => dirs.some((d) => path.startsWith(`${d}/`));
 }
 
@@ -188,6 +202,21 @@ export function restartSecrets(w: Workload, ctx: KubeContext): string[] {
       .flatMap((f) => [...f.template.matchAll(/\$\{secret:([A-Za-z0-9_]+)\}/g)].map((m) => m[1])),
   ]);
   return [...new Set(names)].sort();
+}
+
+/**
+ * The pod-template annotation of the secret values a workload reads only at start (`names`,
+ * from restartSecrets): it covers those values and no other, so rotating one secret rolls exactly
+ * the workloads that read it. The annotation is readable by whoever reads the workload, so it is
+ * not a plain hash (a short password would be guessed from it offline): it is scrypt (N 2^14,
+ * r 8: about 16 MiB and tens of milliseconds a guess) of the names and values, salted with the
+ * workload's name, so equal values in two workloads give different annotations.
+ */
+export function secretsChecksum(owner: string, names: string[], values: Record<string, string>): string {
+  const message = names.map((n) => `${n}\0${values[n] ?? ""}`).join("\n");
+  return crypto
+    .scryptSync(message, `ops-baseline/secrets-sha256/${owner}`, 32, { N: 2 ** 14, r: 8, p: 1 })
+    .toString("hex");
 }
 
 /** The sidecar that POSTs the reload URL when a watched ConfigMap or Secret volume changes. */
