@@ -51,7 +51,7 @@ export const LOG_ALERTS: AlertDefinition[] = [
     },
     summary: "{{ $labels.service_name }} logged lines matching the error pattern",
     description:
-      "{{ $labels.service_name }} wrote {{ $value | printf \"%.0f\" }} lines matching the stack's error pattern (logging.store.alert.pattern) in the alert's window; the runbook section gives the LogsQL query that lists them.",
+      "{{ $labels.service_name }} wrote more than the threshold of lines matching the stack's error pattern (logging.store.alert.pattern) in the alert's window; the runbook section gives the LogsQL query that lists them.",
     test: (threshold, ctx): AlertTestPlan => {
       const l = logs(ctx);
       const service = l?.services[0] ?? "api";
