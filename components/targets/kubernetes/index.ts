@@ -147,7 +147,10 @@ export class KubernetesTarget extends pulumi.ComponentResource {
       const opts = childOpts(group, [agentNs!]);
       const config = registerConfig(w.name, [w, ...w.sidecars], agentCtx, w.labels, secrets, opts, register);
       for (const svc of services(w, agentCtx)) register(svc, opts);
-      register(nodeAgentDaemonSet(w, agentCtx), childOpts(group, [agentNs!, ...config]));
+      register(
+        withSecretsChecksum(nodeAgentDaemonSet(w, agentCtx), restartSecrets(w, agentCtx), args.secrets),
+        childOpts(group, [agentNs!, ...config]),
+      );
       group.complete();
     }
     for (const w of args.workloads.filter((x) => x.placement !== "every-node")) {

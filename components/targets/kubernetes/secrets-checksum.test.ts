@@ -8,13 +8,14 @@ import { runProgram } from "../../../test/support/program";
 import { loadRepoStack, secretStandIn } from "../../../test/support/stack-files";
 import { receiverSecrets } from "../../monitoring/alertmanager";
 import type { KubeContext } from "./objects";
+import { nodeAgentNamespace } from "../../workloads/model";
 import { restartSecrets, SECRETS_CHECKSUM_ANNOTATION, secretsChecksum } from "./workloads";
 
 const config = loadRepoStack("prod");
 const plan = planEnvironment(config);
 assert.equal(config.target.kind, "kubernetes");
 const ctx: KubeContext = {
-  namespace: "ops-baseline-prod",
+  namespace: config.target.kind === "kubernetes" ? config.target.namespace : "",
   commonLabels: {},
   configReloaderImage: config.target.kind === "kubernetes" ? config.target.configReloaderImage : undefined,
 };
@@ -80,8 +81,9 @@ test("prod program: the pod templates carry the checksum of their own restart se
   let checked = 0;
   for (const w of plan.workloads) {
     const names = restartSecrets(w, ctx);
-    const kind = w.stateful ? "kubernetes:apps/v1:StatefulSet" : "kubernetes:apps/v1:Deployment";
-    const controller = run.one(kind, `${w.stateful ? "statefulset" : "deployment"}-${w.name}`).inputs as any;
+    const kind = w.placement === "every-node" ? "DaemonSet" : w.stateful ? "StatefulSet" : "Deployment";
+    const where = w.placement === "every-node" ? `${nodeAgentNamespace(ctx.namespace)}-` : "";
+    const controller = run.one(`kubernetes:apps/v1:${kind}`, `${kind.toLowerCase()}-${where}${w.name}`).inputs as any;
     const annotation = controller.spec.template.metadata.annotations?.[SECRETS_CHECKSUM_ANNOTATION];
     if (names.length === 0) {
       assert.equal(annotation, undefined, w.name);
