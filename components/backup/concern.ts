@@ -8,7 +8,7 @@ import { toResources } from "../workloads/resources";
 import { nonRootUser } from "../workloads/security";
 import type { ConcernOutput, ContainerSpec, ScheduledJob, VolumeSpec } from "../workloads/model";
 import { pgbackrestRepositoryEnv, repositoryEgress, repositoryVolume } from "./pgbackrest";
-import { BACKUP_DIR, PUSHGATEWAY } from "./paths";
+import { BACKUP_DIR, PUSHGATEWAY, VOLUME_RESTORE_DIR } from "./paths";
 import { resticEnv } from "./restic";
 
 export { BACKUP_DIR, PUSHGATEWAY };
@@ -224,6 +224,19 @@ export function backupConcern(ctx: StackContext, config: BackupInput): ConcernOu
           readOnly: true,
           sharedFrom: { workload: service, volume },
         },
+        // Off-site repository: a claim of the job's own that restores are written to (the root
+        // is read-only and there is no backup volume), as large as the volume it restores.
+        ...(local
+          ? []
+          : [
+              {
+                name: "restore",
+                mountPath: VOLUME_RESTORE_DIR,
+                sizeBytes: config.services[service]?.volumes.find((v) => v.name === volume)?.size ?? 0,
+                persistent: true,
+                readOnly: false,
+              },
+            ]),
         // restic stages packs (16 MiB) in temporary files until uploaded: a 300 MB backup failed
         // with a 16 MiB /tmp (no space left), passed with 64 MiB against a local repository; S3
         // uploads up to five packs at once, hence the margin.

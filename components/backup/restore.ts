@@ -6,6 +6,7 @@
 // one-off Kubernetes Job.
 import type { BackupInput } from "./config";
 import { BACKUP_DIR, backedUpStores } from "./concern";
+import { VOLUME_RESTORE_DIR } from "./paths";
 
 /** Where the backup image installs its scripts (images/backup/Dockerfile). */
 export const BACKUP_BIN_DIR = "/opt/ops-baseline/bin";
@@ -81,7 +82,11 @@ export function restoreProcedures(config: BackupInput, at: RestoreLocations = IN
       job: `${name}-archive`,
       list: [`${at.binDir}/restic-restore`, "--list"],
       restoreNewest: (target) => [`${at.binDir}/restic-restore`, target, "latest"],
-      defaultTarget: `${at.backupDir}/restore/${name}`,
+      // Writable in the archive job: the backup volume (local repository) or its restore claim.
+      defaultTarget:
+        config.backup.pitr.repository.type === "s3"
+          ? `${VOLUME_RESTORE_DIR}/${name}`
+          : `${at.backupDir}/restore/${name}`,
       volume: { service, name: volume },
       files: [],
     });

@@ -6,7 +6,7 @@ import type { StackConfig } from "../config/schema";
 import { containerName, volumeName, type DockerContext } from "../../components/targets/docker/containers";
 import { cronJob } from "../../components/targets/kubernetes/jobs";
 import type { KubeContext } from "../../components/targets/kubernetes/objects";
-import { persistentVolumeClaims } from "../../components/targets/kubernetes/storage";
+import { claimName, persistentVolumeClaims } from "../../components/targets/kubernetes/storage";
 import { workloadController } from "../../components/targets/kubernetes/workloads";
 import type { Probe, ScheduledJob, Workload } from "../../components/workloads/model";
 
@@ -69,6 +69,7 @@ export function targetCommands(placed: PlacedStack): TargetCommands {
         namespace: placed.config.target.namespace,
         storageClass: placed.config.target.storageClass,
         commonLabels: {},
+        statefulWorkloads: new Set(placed.workloads.filter((w) => w.stateful).map((w) => w.name)),
       });
 }
 
@@ -153,7 +154,7 @@ export function kubernetesCommands(placed: PlacedStack, ctx: KubeContext): Targe
       if (o.kind === "StatefulSet") {
         const templates: Array<{ metadata: { name: string } }> = o.spec.volumeClaimTemplates ?? [];
         return templates.flatMap((t) =>
-          Array.from({ length: w.replicas }, (_, r) => `${t.metadata.name}-${o.metadata.name}-${r}`),
+          Array.from({ length: w.replicas }, (_, r) => claimName(o.metadata.name, t.metadata.name, true, r)),
         );
       }
       return persistentVolumeClaims(w, ctx).map((c) => String(c.metadata.name));

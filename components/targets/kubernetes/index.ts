@@ -74,6 +74,7 @@ export class KubernetesTarget extends pulumi.ComponentResource {
       storageClass: args.storageClass,
       dnsCidrs: args.dnsCidrs,
       configReloaderImage: args.configReloaderImage,
+      statefulWorkloads: new Set(args.workloads.filter((w) => w.stateful).map((w) => w.name)),
       commonLabels: { "app.kubernetes.io/part-of": "ops-baseline", "ops-baseline/environment": args.environment },
     };
     const dataOptions = { protect: args.protectData, retainOnDelete: args.protectData };

@@ -29,7 +29,7 @@ export function cronJob(job: ScheduledJob, ctx: KubeContext): K8sObject {
               enableServiceLinks: false,
               securityContext: podSecurityContext(job),
               containers: [containerFor(job.name, job.name, job)],
-              volumes: nonEmptyList(podVolumes(job.name, [job], new Set())),
+              volumes: nonEmptyList(podVolumes(job.name, [job], new Set(), ctx)),
             },
           },
         },

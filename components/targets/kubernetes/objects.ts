@@ -14,6 +14,11 @@ export interface KubeContext {
   configReloaderImage?: string;
   /** Labels that every object carries. */
   commonLabels: Record<string, string>;
+  /**
+   * Workloads placed as StatefulSets: a volume shared from one of them is a claim its template
+   * created (claimName), not one of the owner's own claims.
+   */
+  statefulWorkloads?: ReadonlySet<string>;
 }
 
 export function selectorLabels(name: string): Record<string, string> {

@@ -34,6 +34,21 @@ export function fileDirectories(
   }));
 }
 
+/**
+ * The name of the claim that holds volume `volume` of `owner`: a StatefulSet's claim template
+ * `volume` gives replica r the claim `<volume>-<owner>-<r>` (the StatefulSet controller names it
+ * so), any other owner (a Deployment, a job) has the claim `<owner>-<volume>`. Every claim name
+ * the target mounts, creates or documents comes from here.
+ */
+export function claimName(owner: string, volume: string, stateful: boolean, replica = 0): string {
+  return stateful ? `${volume}-${owner}-${replica}` : `${owner}-${volume}`;
+}
+
+/** The claim a volume shared from another workload mounts: its first replica's, for a StatefulSet. */
+export function sharedClaimName(from: { workload: string; volume: string }, ctx: KubeContext): string {
+  return claimName(from.workload, from.volume, ctx.statefulWorkloads?.has(from.workload) ?? false);
+}
+
 export function volumeName(v: VolumeSpec): string {
   return v.sharedFrom ? `${v.sharedFrom.workload}-${v.sharedFrom.volume}` : v.name;
 }
@@ -46,7 +61,7 @@ export function dirMounts(prefix: string, podPaths: string[], ownPaths: string[]
 }
 
 /** Pod volumes for a workload or job: scratch dirs, files, secret files, shared claims. */
-export function podVolumes(owner: string, specs: ContainerSpec[], claimed: Set<string>): K8sObject[] {
+export function podVolumes(owner: string, specs: ContainerSpec[], claimed: Set<string>, ctx: KubeContext): K8sObject[] {
   const volumes = new Map<string, K8sObject>();
   for (const spec of specs) {
     for (const v of spec.volumes) {
@@ -58,10 +73,10 @@ export function podVolumes(owner: string, specs: ContainerSpec[], claimed: Set<s
       } else if (v.sharedFrom) {
         volumes.set(name, {
           name,
-          persistentVolumeClaim: { claimName: `${v.sharedFrom.workload}-${v.sharedFrom.volume}` },
+          persistentVolumeClaim: { claimName: sharedClaimName(v.sharedFrom, ctx) },
         });
       } else if (v.persistent) {
-        volumes.set(name, { name, persistentVolumeClaim: { claimName: `${owner}-${v.name}` } });
+        volumes.set(name, { name, persistentVolumeClaim: { claimName: claimName(owner, v.name, false) } });
       } else {
         volumes.set(name, { name, emptyDir: { sizeLimit: bytesToQuantity(v.sizeBytes) } });
       }
@@ -101,7 +116,7 @@ export function persistentVolumeClaims(owner: Workload | ScheduledJob, ctx: Kube
     .map((v) => ({
       apiVersion: "v1",
       kind: "PersistentVolumeClaim",
-      metadata: metadata(`${owner.name}-${v.name}`, ctx, owner.labels),
+      metadata: metadata(claimName(owner.name, v.name, false), ctx, owner.labels),
       spec: stripUndefined({
         accessModes: ["ReadWriteOnce"],
         storageClassName: ctx.storageClass,

@@ -279,7 +279,7 @@ function podSpec(w: Workload, claimed: Set<string>, ctx: KubeContext): K8sObject
       ),
       ...configReloader(w, ctx, podFiles, podSecretFiles),
     ],
-    volumes: nonEmptyList(podVolumes(w.name, [w, ...w.sidecars], claimed)),
+    volumes: nonEmptyList(podVolumes(w.name, [w, ...w.sidecars], claimed, ctx)),
   };
 }
 
