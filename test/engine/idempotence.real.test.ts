@@ -107,11 +107,12 @@ test("prod: up renders the manifests into the repository, and a second preview c
   const created = Number(/\+ (\d+) created/.exec(up.stdout)![1]);
   assert.deepEqual(digest.changeSummary, { same: created }, "every created resource is unchanged");
 
-  // The check can fail: a forced replacement is a change, and --expect-no-changes says so.
+  // The check can fail: a forced replacement is a change, and --expect-no-changes says so. A
+  // ConfigMap, not a Namespace: the stack's namespace is protected, and replacing it is refused.
   const urns = npmRun(["pulumi", "--", "prod", "stack", "--show-urns"]);
-  const namespace = /urn:pulumi:prod::ops-baseline::\S*kubernetes:core\/v1:Namespace::\S+/.exec(urns.stdout)?.[0];
-  assert.ok(namespace, `no Namespace among the stack's URNs:\n${urns.stdout}\n${urns.stderr}`);
-  const forced = npmRun(["preview", "--", "prod", "--expect-no-changes", "--replace", namespace]);
+  const configMap = /urn:pulumi:prod::ops-baseline::\S*kubernetes:core\/v1:ConfigMap::\S+/.exec(urns.stdout)?.[0];
+  assert.ok(configMap, `no ConfigMap among the stack's URNs:\n${urns.stdout}\n${urns.stderr}`);
+  const forced = npmRun(["preview", "--", "prod", "--expect-no-changes", "--replace", configMap]);
   assert.notEqual(forced.status, 0, "a preview with a replacement passes --expect-no-changes");
   assert.match(forced.stdout + forced.stderr, /no changes were expected.* but changes were proposed/i);
 });
