@@ -7,35 +7,21 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
-import { parse as parseYaml, stringify } from "yaml";
-import { ConfigError, loadStackConfig } from "../../stacks/config/load";
+import { stringify } from "yaml";
+import { loadStackConfig } from "../../stacks/config/load";
 import { cronLongestGapSeconds } from "../fields";
 import { planEnvironment } from "../../stacks/plan";
-import { readStackFileText, stackFileInputFromText } from "../../test/support/stack-files";
+import { editedStackInput, loaderProblems } from "../../test/support/stack-files";
 import { pinnedTool, runOk } from "../../test/support/tools";
 import { mountsFor, volumeName } from "../targets/docker/containers";
 import { cronJob } from "../targets/kubernetes/jobs";
 import { networkPolicies } from "../targets/kubernetes/network";
 import type { K8sObject } from "../targets/kubernetes/objects";
 
-function withJobs(stack: string, jobs: Record<string, unknown>) {
-  const doc = parseYaml(readStackFileText(stack));
-  doc.config["ops-baseline:jobs"] = jobs;
-  return loadStackConfig(stackFileInputFromText(stack, stringify(doc)));
-}
-
-function problemsOf(stack: string, jobs: Record<string, unknown>): string[] {
-  try {
-    withJobs(stack, jobs);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, String(e));
-    return e.message
-      .split("\n")
-      .slice(1)
-      .map((l) => l.trim());
-  }
-  assert.fail("the stack file was accepted");
-}
+const withJobsInput = (stack: string, jobs: Record<string, unknown>) =>
+  editedStackInput(stack, (c) => (c["ops-baseline:jobs"] = jobs));
+const withJobs = (stack: string, jobs: Record<string, unknown>) => loadStackConfig(withJobsInput(stack, jobs));
+const problemsOf = (stack: string, jobs: Record<string, unknown>) => loaderProblems(withJobsInput(stack, jobs));
 
 const ok = { schedule: "*/15 * * * *", command: ["true"] };
 

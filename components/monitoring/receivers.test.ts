@@ -5,10 +5,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parse as parseYaml } from "yaml";
 import { planEnvironment } from "../../stacks/plan";
-import { ConfigError, loadStackConfig } from "../../stacks/config/load";
+import { loadStackConfig } from "../../stacks/config/load";
 import type { StackConfig } from "../../stacks/config/schema";
 import { MORE_RECEIVERS, NATIVE_RECEIVERS, prodWithReceivers } from "../../test/support/receivers";
-import { readStackFileText, stackFileInputFromText } from "../../test/support/stack-files";
+import { loaderProblems, readStackFileText, stackFileInputFromText } from "../../test/support/stack-files";
 import { networkPolicies } from "../targets/kubernetes/network";
 import { RECEIVER_SECRET_DIR } from "./alertmanager";
 
@@ -17,16 +17,7 @@ function load(receivers: unknown, secrets?: string[]): StackConfig {
 }
 
 function problems(receivers: unknown, secrets?: string[]): string[] {
-  try {
-    load(receivers, secrets);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, String(e));
-    return e.message
-      .split("\n")
-      .slice(1)
-      .map((l) => l.trim());
-  }
-  assert.fail("accepted");
+  return loaderProblems(stackFileInputFromText("prod", prodWithReceivers(receivers, secrets)));
 }
 
 test("existing url-only receivers keep working: type defaults to webhook", () => {

@@ -1,28 +1,20 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parse as parseYaml, stringify } from "yaml";
-import { loadRepoStack, readStackFileText, stackFileInputFromText, STACKS } from "../../test/support/stack-files";
-import { ConfigError, findCycle, loadStackConfig } from "./load";
+import {
+  type ConfigEdit,
+  editedStackInput,
+  loaderProblems,
+  loadRepoStack,
+  readStackFileText,
+  stackFileInputFromText,
+  STACKS,
+} from "../../test/support/stack-files";
+import { findCycle, loadStackConfig } from "./load";
 
 /** Loads a copy of a real stack file after `edit` changed its parsed YAML. */
-function loadEdited(stack: string, edit: (config: Record<string, any>) => void) {
-  const doc = parseYaml(readStackFileText(stack));
-  edit(doc.config);
-  return loadStackConfig(stackFileInputFromText(stack, stringify(doc)));
-}
-
-function problemsOf(stack: string, edit: (config: Record<string, any>) => void): string[] {
-  try {
-    loadEdited(stack, edit);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
-    return e.message
-      .split("\n")
-      .slice(1)
-      .map((l) => l.trim());
-  }
-  assert.fail("the stack file was accepted");
-}
+/** Loads a copy of a real stack file after `edit` changed its parsed YAML. */
+const loadEdited = (stack: string, edit: ConfigEdit) => loadStackConfig(editedStackInput(stack, edit));
+const problemsOf = (stack: string, edit: ConfigEdit) => loaderProblems(editedStackInput(stack, edit));
 
 const api = (c: Record<string, any>) => c["ops-baseline:services"].api;
 

@@ -2,29 +2,12 @@
 // is the environment name in labels, object names and namespaces.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parse as parseYaml, stringify } from "yaml";
-import { readStackFileText, stackFileInputFromText } from "../../test/support/stack-files";
-import { ConfigError, loadStackConfig } from "./load";
+import { type ConfigEdit, editedStackInput, loaderProblems } from "../../test/support/stack-files";
+import { loadStackConfig } from "./load";
 
 /** A repository stack file under another stack name, after `edit` changed its parsed YAML. */
-function renamed(from: string, to: string, edit: (config: Record<string, any>) => void = () => {}) {
-  const doc = parseYaml(readStackFileText(from));
-  edit(doc.config);
-  return stackFileInputFromText(to, stringify(doc));
-}
-
-function problems(input: ReturnType<typeof renamed>): string[] {
-  try {
-    loadStackConfig(input);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, String(e));
-    return e.message
-      .split("\n")
-      .slice(1)
-      .map((l) => l.trim());
-  }
-  assert.fail("the stack file was accepted");
-}
+const renamed = (from: string, to: string, edit: ConfigEdit = () => {}) => editedStackInput(from, edit, to);
+const problems = loaderProblems;
 
 test("dev and prod need no profile: it defaults to the stack name", () => {
   const dev = loadStackConfig(renamed("dev", "dev"));

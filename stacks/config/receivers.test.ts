@@ -3,30 +3,15 @@
 // default is the local sink, which the preview names.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parse as parseYaml, stringify } from "yaml";
+import { parse as parseYaml } from "yaml";
 import { receiverSummary } from "../../components/monitoring/alertmanager";
 import { planEnvironment } from "../plan";
-import { readStackFileText, stackFileInputFromText } from "../../test/support/stack-files";
-import { ConfigError, loadStackConfig } from "./load";
+import { type ConfigEdit, editedStackInput, loaderProblems } from "../../test/support/stack-files";
+import { loadStackConfig } from "./load";
 
-function load(stack: string, edit: (config: Record<string, any>) => void, name = stack) {
-  const doc = parseYaml(readStackFileText(stack));
-  edit(doc.config);
-  return loadStackConfig(stackFileInputFromText(name, stringify(doc)));
-}
-
-function problemsOf(stack: string, edit: (config: Record<string, any>) => void, name = stack): string[] {
-  try {
-    load(stack, edit, name);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, String(e));
-    return e.message
-      .split("\n")
-      .slice(1)
-      .map((l) => l.trim());
-  }
-  assert.fail("the stack file was accepted");
-}
+const load = (stack: string, edit: ConfigEdit, name = stack) => loadStackConfig(editedStackInput(stack, edit, name));
+const problemsOf = (stack: string, edit: ConfigEdit, name = stack) =>
+  loaderProblems(editedStackInput(stack, edit, name));
 
 const receivers = (c: Record<string, any>) => c["ops-baseline:monitoring"].alertmanager.receivers;
 const at = "ops-baseline:monitoring.alertmanager.receivers";

@@ -4,23 +4,16 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parse as parseYaml, stringify } from "yaml";
 import { parseSize } from "../../components/workloads/units";
-import { readStackFileText, stackFileInputFromText } from "../../test/support/stack-files";
-import { ConfigError, loadStackConfig } from "./load";
+import {
+  type ConfigEdit,
+  editedStackInput,
+  loaderProblems,
+  readStackFileText,
+  stackFileInputFromText,
+} from "../../test/support/stack-files";
+import { loadStackConfig } from "./load";
 
-function problemsOf(stack: string, edit: (config: Record<string, any>) => void): string[] {
-  const doc = parseYaml(readStackFileText(stack));
-  edit(doc.config);
-  try {
-    loadStackConfig(stackFileInputFromText(stack, stringify(doc)));
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, String(e));
-    return e.message
-      .split("\n")
-      .slice(1)
-      .map((l) => l.trim());
-  }
-  assert.fail("the stack file was accepted");
-}
+const problemsOf = (stack: string, edit: ConfigEdit) => loaderProblems(editedStackInput(stack, edit));
 
 const api = (c: Record<string, any>) => c["ops-baseline:services"].api;
 

@@ -4,11 +4,10 @@
 // in is pointed at services.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parse as parseYaml, stringify } from "yaml";
 import { workloadController } from "../../components/targets/kubernetes/workloads";
 import { planEnvironment } from "../plan";
-import { readStackFileText, stackFileInputFromText } from "../../test/support/stack-files";
-import { ConfigError, loadStackConfig } from "./load";
+import { type ConfigEdit, editedStackInput, loaderProblems } from "../../test/support/stack-files";
+import { loadStackConfig } from "./load";
 
 /** RabbitMQ run as a plain service with a data volume, as a team would write it from the README. */
 const rabbitmq = (extra: Record<string, unknown> = {}) => ({
@@ -23,28 +22,8 @@ const rabbitmq = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-function edited(stack: string, edit: (config: Record<string, any>) => void): string {
-  const doc = parseYaml(readStackFileText(stack));
-  edit(doc.config);
-  return stringify(doc);
-}
-
-function load(stack: string, edit: (config: Record<string, any>) => void) {
-  return loadStackConfig(stackFileInputFromText(stack, edited(stack, edit)));
-}
-
-function problemsOf(stack: string, edit: (config: Record<string, any>) => void): string[] {
-  try {
-    load(stack, edit);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, String(e));
-    return e.message
-      .split("\n")
-      .slice(1)
-      .map((l) => l.trim());
-  }
-  assert.fail("the stack file was accepted");
-}
+const load = (stack: string, edit: ConfigEdit) => loadStackConfig(editedStackInput(stack, edit));
+const problemsOf = (stack: string, edit: ConfigEdit) => loaderProblems(editedStackInput(stack, edit));
 
 const services = (c: Record<string, any>) => c["ops-baseline:services"];
 

@@ -2,11 +2,12 @@
 // decrypted without the passphrase, so each one is replaced by a recognisable stand-in
 // ("test-secret:<path>") and still counts as encrypted; tests assert that no stand-in leaks into
 // plain-text resource inputs or rendered files.
+import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
+import { parse as parseYaml, stringify } from "yaml";
 import { isPlainObject, type RawConfig } from "../../stacks/config/defaults";
-import { loadStackConfig, NAMESPACE, type StackFileInput } from "../../stacks/config/load";
+import { ConfigError, loadStackConfig, NAMESPACE, type StackFileInput } from "../../stacks/config/load";
 import type { StackConfig } from "../../stacks/config/schema";
 
 /** The repository root (tests run from dist/, two or three levels below it). */
@@ -73,6 +74,30 @@ export function stackFileInputFromText(stack: string, text: string, dir: string 
 
 export function readStackFileText(stack: string): string {
   return fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8");
+}
+
+/** A change to a stack file's parsed `config` map, made in place. */
+export type ConfigEdit = (config: Record<string, any>) => void;
+
+/** A repository stack file, after `edit` changed its parsed YAML, as the input of stack `name`. */
+export function editedStackInput(stack: string, edit: ConfigEdit = () => {}, name: string = stack): StackFileInput {
+  const doc = parseYaml(readStackFileText(stack));
+  edit(doc.config);
+  return stackFileInputFromText(name, stringify(doc));
+}
+
+/** The loader's problem lines (trimmed, without the heading) for a stack file it must refuse. */
+export function loaderProblems(input: StackFileInput): string[] {
+  try {
+    loadStackConfig(input);
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, String(e));
+    return e.message
+      .split("\n")
+      .slice(1)
+      .map((l) => l.trim());
+  }
+  assert.fail("the stack file was accepted");
 }
 
 /** Validated config of the repository's real stack file. */
