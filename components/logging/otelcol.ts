@@ -130,6 +130,9 @@ export function renderCollectorConfig(o: CollectorConfigOptions): string {
         // Read positions survive a restart: lines are neither lost nor sent twice.
         storage: "file_storage",
         include_file_name: false,
+        // The container parser takes namespace, pod and container from the file's path, which it
+        // reads from this attribute: without it the records carry none of them (and no service).
+        include_file_path: o.source.kind === "kubernetes",
         operators,
       },
     },
@@ -202,7 +205,9 @@ export function collectorWorkload(store: LogStoreConfig, ctx: LogStoreContext): 
   const config = renderCollectorConfig({
     environment: ctx.environment,
     errorPattern: store.alert.pattern,
-    storeUrl: `http://${VICTORIALOGS_HOST}:${VICTORIALOGS_PORT}`,
+    // On Kubernetes the collector runs in the agents' namespace: the store's short name would not
+    // resolve there.
+    storeUrl: `http://${docker ? VICTORIALOGS_HOST : `${VICTORIALOGS_HOST}.${ctx.namespace}.svc`}:${VICTORIALOGS_PORT}`,
     source: docker ? { kind: "docker", containerLogDir: logDir } : { kind: "kubernetes", namespace: ctx.namespace! },
   });
   return {

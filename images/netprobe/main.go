@@ -1,11 +1,13 @@
 // netprobe: the test workload of the one-node cluster (test/cluster/cluster.real.test.ts). One
 // static binary, standard library only, in an image FROM scratch:
-//   GET /                       200 "ok <hostname>"
-//   GET /fetch?url=U            the body of an HTTP GET of U made from this pod (2 s timeout),
-//                               or 502 with the error: how a test checks pod-to-pod traffic
-//   GET /resolve?name=N         the addresses N resolves to in this pod, or 502
-//   GET /write?file=F&text=T    writes T to F, reads it back, returns it (a volume check)
-//   GET /read?file=F            the content of F
+//
+//	GET /                       200 "ok <hostname>"
+//	GET /fetch?url=U            the body of an HTTP GET of U made from this pod (2 s timeout),
+//	                            or 502 with the error: how a test checks pod-to-pod traffic
+//	GET /resolve?name=N         the addresses N resolves to in this pod, or 502
+//	GET /write?file=F&text=T    writes T to F, reads it back, returns it (a volume check)
+//	GET /read?file=F            the content of F
+//	GET /log?text=T&n=N         prints T to standard output N times (default 1): the pod's log
 package main
 
 import (
@@ -15,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -76,6 +79,17 @@ func main() {
 			return
 		}
 		w.Write(back)
+	})
+	http.HandleFunc("/log", func(w http.ResponseWriter, r *http.Request) {
+		n, err := strconv.Atoi(r.URL.Query().Get("n"))
+		if err != nil || n < 1 {
+			n = 1
+		}
+		text := r.URL.Query().Get("text")
+		for i := 0; i < n; i++ {
+			fmt.Println(text)
+		}
+		fmt.Fprintf(w, "%d\n", n)
 	})
 	srv := &http.Server{Addr: addr, ReadHeaderTimeout: 5 * time.Second}
 	if err := srv.ListenAndServe(); err != nil {

@@ -9,6 +9,10 @@
 #   ops-baseline.local/local-path-helper:bookworm-slim               the local debian:bookworm-slim
 #                                                                    (mkdir/rm of volume dirs)
 #   ops-baseline.local/netprobe:<hash of images/netprobe>            the tests' workload
+#   ops-baseline.local/otelcol:<version>-<hash of the binary>        the project's collector
+#                                                                    (toolchain/otelcol.sh)
+#   ops-baseline.local/victoria-logs:$VICTORIALOGS_VERSION            the log store
+#                                                                    (toolchain/observability.sh)
 # Each is saved once to ~/.cache/ops-baseline/cluster-images/<name>-<tag>.tar (the key is the
 # version, or the source hash); a warm run only checks the files.
 #
@@ -25,6 +29,11 @@ cache="${OPS_BASELINE_CACHE:-$HOME/.cache/ops-baseline}/cluster-images"
 log() { printf '[cluster-images] %s\n' "$*" >&2; }
 install="$here/install.sh"
 
+# shellcheck source=../observability/versions.env
+. "$repo/toolchain/observability/versions.env"
+otelcol_bin=$(bash "$repo/toolchain/otelcol.sh" --print 2>/dev/null) || otelcol_bin=""
+victorialogs_bin="$(bash "$repo/toolchain/observability.sh" --print-dir victorialogs 2>/dev/null)/victoria-logs" || victorialogs_bin=""
+otelcol_tag="$(sed -n 's/^version=//p' "$repo/toolchain/otelcol.sh")-$({ [ -n "$otelcol_bin" ] && sha256sum <"$otelcol_bin" || echo unbuilt; } | cut -c1-12)"
 netprobe_tag=$(cat "$repo/images/netprobe/main.go" "$repo/images/netprobe/Dockerfile" | sha256sum | cut -c1-12)
 declare -A tag=(
   [pause]=$PAUSE_VERSION
@@ -33,8 +42,10 @@ declare -A tag=(
   [local-path-provisioner]=$LOCAL_PATH_PROVISIONER_VERSION
   [local-path-helper]=bookworm-slim
   [netprobe]=$netprobe_tag
+  [otelcol]=$otelcol_tag
+  [victoria-logs]=$VICTORIALOGS_VERSION
 )
-names="pause coredns kube-network-policies local-path-provisioner local-path-helper netprobe"
+names="pause coredns kube-network-policies local-path-provisioner local-path-helper netprobe otelcol victoria-logs"
 ref() { echo "ops-baseline.local/$1:${tag[$1]}"; }
 
 if [ "${1:-}" = "--ref" ]; then
@@ -62,7 +73,12 @@ context() {
         go build -trimpath -ldflags '-s -w' -o "$ctx/netprobe" .)
       ;;
     *)
-      bin=$(bash "$install" --print "$name") || { log "$name is not built: bash toolchain/cluster/install.sh"; exit 1; }
+      case "$name" in
+        otelcol) bin=$otelcol_bin from=toolchain/otelcol.sh ;;
+        victoria-logs) bin=$victorialogs_bin from=toolchain/observability.sh ;;
+        *) from=toolchain/cluster/install.sh; bin=$(bash "$install" --print "$name") || bin="" ;;
+      esac
+      [ -n "$bin" ] && [ -x "$bin" ] || { log "$name is not built: bash $from"; exit 1; }
       cp "$bin" "$ctx/$name"
       printf 'FROM scratch\nCOPY %s /%s\nENTRYPOINT ["/%s"]\n' "$name" "$name" "$name" >"$ctx/Dockerfile"
       ;;
