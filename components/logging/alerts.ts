@@ -136,12 +136,21 @@ export const LOG_ALERTS: AlertDefinition[] = [
     severity: "warning",
     forSeconds: 0,
     // Refused at the door (memory limiter), not queued (queue full), or given up on (refused by the store).
-    expr: (_, ctx) =>
-      logs(ctx)
-        ? [
-            `sum by (job, instance) (rate(otelcol_receiver_refused_log_records{job="${COLLECTOR_NAME}"}[5m]) or rate(otelcol_exporter_enqueue_failed_log_records{job="${COLLECTOR_NAME}"}[5m]) or rate(otelcol_exporter_send_failed_log_records{job="${COLLECTOR_NAME}"}[5m])) > 0`,
-          ]
-        : [],
+    // The collector's failure counters are born at the first failure, with its count (a store that
+    // answers 400 once loses a whole batch): rate() sees no rise in a new series, so it counts whole.
+    expr: (_, ctx) => {
+      if (!logs(ctx)) return [];
+      const lost = (metric: string) => {
+        const m = `${metric}{job="${COLLECTOR_NAME}"}`;
+        return `(increase(${m}[5m]) and ${m} offset 5m) or ${m}`;
+      };
+      const counters = [
+        "otelcol_receiver_refused_log_records",
+        "otelcol_exporter_enqueue_failed_log_records",
+        "otelcol_exporter_send_failed_log_records",
+      ];
+      return [`sum by (job, instance) (${counters.map(lost).join(" or ")}) > 0`];
+    },
     summary: "The log collector on {{ $labels.instance }} is losing records",
     description:
       "The collector refused, could not queue, or gave up sending log records in the last 5 minutes: those lines are not in the store.",

@@ -6,7 +6,6 @@
 // alerts; a store that is down must leave the records queued, then delivered; and the store's
 // retention must remove old days.
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -14,86 +13,38 @@ import { after, test } from "node:test";
 import { planEnvironment } from "../../stacks/plan";
 import { exampleStacks, loadExample } from "../../test/support/examples";
 import { freePort } from "../../test/support/kube-apiserver";
+import {
+  metric,
+  poll,
+  processes,
+  promAlerts,
+  query,
+  startStore as startLogStore,
+  stop,
+  type Row,
+} from "../../test/support/log-pipeline";
 import { loadRepoStack, STACKS } from "../../test/support/stack-files";
 import { pinnedTool, run, runOk } from "../../test/support/tools";
 import { renderRuleFiles } from "../alerts/rules";
 import type { AlertContext } from "../alerts/catalogue";
 import { LOG_LINE_LABELS } from "../workloads/labels";
 import { COLLECTOR_CONFIG, renderCollectorConfig } from "./otelcol";
-import { logsQueryCurl, serviceErrorsQuery, VICTORIALOGS_QUERY_PATH } from "./victorialogs";
+import { logsQueryCurl, serviceErrorsQuery } from "./victorialogs";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "ops-baseline-logs-"));
-const children: ChildProcess[] = [];
 const containers: string[] = [];
 const ENV = `logtest${process.pid}`;
 const DOCKER_LOGS = "/var/lib/docker/containers";
 
+const procs = processes(work);
+const start = procs.start;
+const startStore = (port: number, dataDir: string, retention = "7d") => startLogStore(procs, port, dataDir, retention);
+
 after(async () => {
   for (const c of containers) run("docker", ["rm", "-f", c]);
-  await Promise.all(children.map(stop));
+  await procs.stopAll();
   fs.rmSync(work, { recursive: true, force: true });
 });
-
-function start(command: string, args: string[], name: string): ChildProcess {
-  const log = fs.openSync(path.join(work, `${name}.log`), "a");
-  const child = spawn(command, args, { stdio: ["ignore", log, log] });
-  children.push(child);
-  return child;
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once("exit", () => resolve());
-    child.kill("SIGTERM");
-  });
-}
-
-async function poll<T>(what: string, seconds: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`${what}: not within ${seconds} s${last ? ` (last error: ${String(last)})` : ""}`);
-}
-
-async function startStore(port: number, dataDir: string, retention = "7d"): Promise<ChildProcess> {
-  const store = start(
-    pinnedTool("victoria-logs"),
-    [
-      `-storageDataPath=${dataDir}`,
-      `-httpListenAddr=127.0.0.1:${port}`,
-      `-retentionPeriod=${retention}`,
-      "-futureRetention=1d",
-    ],
-    `victorialogs-${port}`,
-  );
-  await poll("VictoriaLogs healthy", 30, async () =>
-    (await fetch(`http://127.0.0.1:${port}/health`)).ok ? true : undefined,
-  );
-  return store;
-}
-
-type Row = Record<string, string>;
-async function query(port: number, logsql: string): Promise<Row[]> {
-  const res = await fetch(`http://127.0.0.1:${port}${VICTORIALOGS_QUERY_PATH}`, {
-    method: "POST",
-    body: new URLSearchParams({ query: logsql }),
-  });
-  assert.equal(res.status, 200, await res.clone().text());
-  const text = await res.text();
-  return text
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as Row);
-}
 
 for (const stack of STACKS) {
   test(`${stack}: the real collector accepts its rendered configuration (otelcol validate)`, () => {
@@ -153,18 +104,6 @@ function logContainer(service: string): { name: string; write: (lines: string[])
       return Date.now();
     },
   };
-}
-
-async function promAlerts(port: number): Promise<Array<{ labels: Record<string, string>; state: string }>> {
-  const res = await fetch(`http://127.0.0.1:${port}/api/v1/alerts`);
-  return ((await res.json()) as { data: { alerts: Array<{ labels: Record<string, string>; state: string }> } }).data
-    .alerts;
-}
-
-async function metric(port: number, name: string): Promise<number | undefined> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(" ") + 1));
 }
 
 test("Docker, real: lines searchable by service, level and time; error burst and silence fire; a store outage loses nothing", async () => {
