@@ -1,28 +1,11 @@
-// The Pulumi program: validate the stack file, then declare the environment. A bad stack file
-// fails here with every problem listed, before any resource is registered.
+// This repository's Pulumi program: a user of the package's entry point (stacks/program.ts),
+// with the repository root as the project directory.
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, loadStackConfig } from "./config/load";
-import { readStackFileInput } from "./config/read";
-import type { StackConfig } from "./config/schema";
-import { Environment } from "./environment";
+import { runProgram } from "./program";
 
-const repoRoot = path.resolve(__dirname, "..", "..");
+const outputs = runProgram({ projectDir: path.resolve(__dirname, "..", "..") });
 
-function loadConfig(): StackConfig {
-  try {
-    return loadStackConfig(readStackFileInput(repoRoot));
-  } catch (e) {
-    // RunError prints the message alone, without a stack trace: the message is the whole story.
-    if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
-    throw e;
-  }
-}
-
-const config = loadConfig();
-const environment = new Environment(config.environment, { config, repoRoot });
-
-export const target = environment.target;
-export const endpoints = environment.endpoints;
-export const workloads = environment.workloads;
-export const jobs = environment.jobs;
+export const target = outputs.target;
+export const endpoints = outputs.endpoints;
+export const workloads = outputs.workloads;
+export const jobs = outputs.jobs;

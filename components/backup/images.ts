@@ -42,7 +42,7 @@ export interface RedisVersions {
 /** The Redis version of each Redis data store and of the backup image's tools. */
 export function redisVersions(config: BackupInput, dir: string = PROJECT_ROOT): RedisVersions[] {
   const toolsFile = config.backup.build?.dockerfile ?? BACKUP_DOCKERFILE;
-  const tools = config.backup.build?.args.REDIS_VERSION ?? dockerfileArg(path.join(dir, toolsFile), "REDIS_VERSION");
+  const tools = config.backup.build?.args.REDIS_VERSION ?? dockerfileArg(path.resolve(dir, toolsFile), "REDIS_VERSION");
   return Object.entries(config.dataStores)
     .filter(([, s]) => s.engine === "redis")
     .sort(([a], [b]) => a.localeCompare(b))
@@ -51,7 +51,7 @@ export function redisVersions(config: BackupInput, dir: string = PROJECT_ROOT): 
       return {
         store,
         server: built
-          ? (s.build?.args.REDIS_VERSION ?? dockerfileArg(path.join(dir, built), "REDIS_VERSION"))
+          ? (s.build?.args.REDIS_VERSION ?? dockerfileArg(path.resolve(dir, built), "REDIS_VERSION"))
           : tagVersion(s.image),
         serverFrom: built ? `ARG REDIS_VERSION in ${built}` : `the tag of ${s.image}`,
         tools,

@@ -17,6 +17,7 @@ import { natsProblems } from "../../components/services/nats";
 import { isStatefulService, serviceFsGroup } from "../../components/services/config";
 import { postgresImageProblems, redisVersionProblems } from "../../components/backup/images";
 import { loadCustomAlerts } from "./custom-alerts";
+import { resolveBuildPaths } from "./build-paths";
 import { applyEnvironmentDefaults, isPlainObject, type RawConfig } from "./defaults";
 import { name as nameField } from "../../components/fields";
 import { integrationProblems, placeServices } from "./integrations";
@@ -37,6 +38,12 @@ export interface StackFileInput {
   encryptedSecrets: Set<string>;
   /** Directory of the stack file: files it names (runbook text) are relative to it. Default: cwd. */
   dir?: string;
+  /**
+   * The package's root, when the program runs from the installed package: builds the stack file
+   * states resolve against `dir`, the ones the package supplies against this (build-paths.ts).
+   * Without it build paths stay as written, relative to the directory the program runs in.
+   */
+  packageDir?: string;
   /** The stack file's keys outside the namespace ("kubernetes:context", a misspelt "ops-baselin:foo"). */
   otherKeys?: string[];
 }
@@ -54,10 +61,17 @@ export function loadStackConfig(input: StackFileInput): StackConfig {
     problems.push(...result.error.issues.flatMap((issue) => describeIssue(issue, merged, input.file)));
     throw new ConfigError(input.file, sortProblems(problems));
   }
-  problems.push(...crossCheck(result.data, input), ...integrationProblems(result.data));
+  const data =
+    input.packageDir === undefined
+      ? result.data
+      : resolveBuildPaths(result.data, input.values, {
+          projectDir: input.dir ?? process.cwd(),
+          packageDir: input.packageDir,
+        });
+  problems.push(...crossCheck(data, input), ...integrationProblems(data));
   if (problems.length > 0) throw new ConfigError(input.file, sortProblems(problems));
   // What the platform would refuse at deploy, read from the plan of the stack as it is placed.
-  const placed = placeServices(result.data);
+  const placed = placeServices(data);
   const platform = platformProblems(placed);
   if (platform.length > 0) throw new ConfigError(input.file, sortProblems(platform));
   return placed;
