@@ -1,9 +1,11 @@
-// NATS alerts (T-OPS-01 router's message broker), read from prometheus-nats-exporter's varz
-// metrics (`gnatsd_varz_*`, the `datastore` label added by the scrape job): the server gone, slow
-// consumers, JetStream's file and memory store near their limits, connections near the maximum.
-// Only stacks with a NATS data store get these rules (an empty list otherwise), so no rule
-// matches nothing. The metric names are asserted against a real server's exporter output in
-// components/services/nats.real.test.ts.
+// NATS alerts (T-OPS-01 router's message broker). The server gone: the blackbox exporter's probe
+// of its /healthz (job `<store>-healthz`), because prometheus-nats-exporter goes on serving the
+// last varz values it read when the server stops answering. The rest read the exporter's varz
+// metrics (`gnatsd_varz_*`, the `datastore` label added by the scrape job): slow consumers,
+// JetStream's file and memory store near their limits, connections near the maximum. Only stacks
+// with a NATS data store get these rules (an empty list otherwise; NatsServerDown also needs the
+// blackbox exporter), so no rule matches nothing. The metric names are asserted against a real
+// server's exporter output in components/services/nats.real.test.ts.
 import type { AlertContext, AlertDefinition, AlertTestPlan, InputSeries } from "./catalogue/types";
 import { counter, gauge } from "./catalogue/series";
 
@@ -21,6 +23,11 @@ function storeLabels(store: string): Record<string, string> {
     server_id: `http://${store}:8222`,
   };
 }
+
+/** The scrape job of a NATS store's /healthz probe (components/monitoring/prometheus.ts). */
+export const natsHealthJob = (store: string) => `${store}-healthz`;
+
+const healthMatcher = (store: string) => `job="${natsHealthJob(store)}",datastore="${store}"`;
 
 function storeMatcher(ctx: AlertContext): string {
   const stores = ctx.natsStores ?? [];
@@ -73,18 +80,41 @@ export function natsAlertDefinitions(): AlertDefinition[] {
       group: "datastores",
       severity: "critical",
       forSeconds: 60,
-      // The exporter drops every varz series when the server's monitoring port does not answer.
-      expr: (_, ctx) => (ctx.natsStores ?? []).map((s) => `absent(gnatsd_varz_connections{datastore="${s}"})`),
+      // The blackbox exporter's probe of NATS's own /healthz, not the exporter's varz series:
+      // prometheus-nats-exporter keeps serving the last values it read when /varz stops
+      // answering, so their absence never comes. A probe series that is missing (no probe job,
+      // the blackbox exporter not scraped) fires too, rather than hiding a dead server.
+      expr: (_, ctx) =>
+        (ctx.natsHealthProbes ?? []).map((s) => {
+          const probe = `probe_success{${healthMatcher(s)}}`;
+          return `${probe} == 0 or absent(${probe})`;
+        }),
       summary: "{{ $labels.datastore }} (NATS) is down",
-      description: "The exporter of {{ $labels.datastore }} gets no answer from its monitoring port (/varz).",
-      test: (_, ctx) => {
-        const store = (ctx.natsStores ?? [])[0] ?? "nats";
-        return {
-          firing: [],
-          silent: natsSeries(store, { connections: gauge(3) }),
-          steadyMinutes: 0,
-          labels: { datastore: store },
-        };
+      description:
+        "The blackbox exporter gets no healthy answer from the /healthz of {{ $labels.datastore }} on its monitoring port, or that probe is not scraped at all.",
+      test: (_, ctx): AlertTestPlan[] => {
+        const store = (ctx.natsHealthProbes ?? [])[0] ?? "nats";
+        // What the exporter serves whether the server is up or not: the last values it read.
+        const varz = natsSeries(store, { connections: gauge(3), max_connections: gauge(65536) });
+        const probe = (up: number): InputSeries => ({
+          series: `probe_success{${healthMatcher(store)},instance="http://${store}:8222/healthz"}`,
+          values: gauge(up),
+        });
+        return [
+          {
+            firing: [probe(0), ...varz],
+            silent: [probe(1), ...varz],
+            steadyMinutes: 0,
+            labels: { job: natsHealthJob(store), instance: `http://${store}:8222/healthz`, datastore: store },
+          },
+          // No probe series at all while the varz series go on.
+          {
+            firing: varz,
+            silent: undefined,
+            steadyMinutes: 0,
+            labels: { job: natsHealthJob(store), datastore: store },
+          },
+        ];
       },
     },
     {

@@ -12,7 +12,7 @@ import type { ConcernOutput, Workload } from "../workloads/model";
 import { alertmanagerWorkload } from "./alertmanager";
 import { exporterWorkloads } from "./exporters";
 import { grafanaWorkloads } from "./grafana";
-import { CLUSTER_JOBS, prometheusPart } from "./prometheus";
+import { CLUSTER_JOBS, natsHealthTargets, prometheusPart } from "./prometheus";
 import { pushgatewayWorkload } from "./pushgateway";
 import { watchedCluster, type WatchedCluster } from "./workload";
 
@@ -75,6 +75,7 @@ function monitoringContext(
           .filter((n) => config.dataStores[n].engine === "nats")
           .sort()
       : [],
+    natsHealthProbes: natsHealthTargets(config).map((t) => t.store),
     scheduledJobs: jobOverdueSeconds(config.jobs),
   };
   const store = config.logging.store;

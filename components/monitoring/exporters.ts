@@ -5,7 +5,7 @@ import type { NatsConfig, PostgresConfig, RedisConfig } from "../services/config
 import { tlsProbeEgress, type TlsProbe } from "../entrypoints/concern";
 import { httpProbe, type SecretEnv, type Workload } from "../workloads/model";
 import type { ExporterConfig } from "./config";
-import { BLACKBOX_HOST, renderBlackboxConfig } from "./prometheus";
+import { BLACKBOX_HOST, natsHealthTargets, renderBlackboxConfig } from "./prometheus";
 import { monitoringWorkload, type WatchedCluster } from "./workload";
 
 export const NATS_EXPORTER_PORT = 7777;
@@ -89,14 +89,18 @@ export function dataStoreExporters(config: MonitoringInput): Workload[] {
     });
 }
 
-/** Probes the services and entry points (`others`) over HTTP, and the entry points' TLS endpoints. */
+/**
+ * Probes the services and entry points (`others`) over HTTP, the entry points' TLS endpoints, and
+ * each NATS store's /healthz on its monitoring port (connectsTo: the NetworkPolicies let it in).
+ */
 export function blackboxExporter(config: MonitoringInput, others: Workload[], tls: TlsProbe[]): Workload {
   const entrypointEgress = tlsProbeEgress(config);
   const probed = others.filter((w) => w.role === "service" || w.role === "entrypoint");
+  const nats = natsHealthTargets(config).map((t) => t.store);
   return exporter(config, BLACKBOX_HOST, config.monitoring.exporters.blackbox, 9115, {
     args: ["--config.file=/etc/blackbox/blackbox.yml", "--web.listen-address=:9115"],
     files: [{ path: "/etc/blackbox/blackbox.yml", content: renderBlackboxConfig(tls), mode: 0o444 }],
-    connectsTo: probed.map((s) => s.name).sort(),
+    connectsTo: [...new Set([...probed.map((s) => s.name), ...nats])].sort(),
     metrics: [{ port: "metrics", path: "/metrics", job: "blackbox-exporter" }],
     ...(entrypointEgress.length > 0 ? { egress: entrypointEgress } : {}),
   });

@@ -1,11 +1,13 @@
 // prometheus.yml, generated from the workloads: one scrape job per metrics endpoint (every
 // replica, through the `<name>-pods` host that resolves to all of them on both targets), and a
-// blackbox probe of every service's HTTP health endpoint.
+// blackbox probe of every service's HTTP health endpoint, and one probe job per NATS store of its
+// /healthz (NatsServerDown reads it).
 import type { MonitoringInput } from "./config";
 import type { TlsProbe } from "../entrypoints/concern";
 import { httpProbe, nodeAgentNamespace, podsServiceName, type FileSpec, type Workload } from "../workloads/model";
 import { secondsToDuration } from "../workloads/units";
 import { toYaml, type RuleFile } from "../alerts/rules";
+import { natsHealthJob } from "../alerts/nats";
 import { monitoringWorkload, type WatchedCluster } from "./workload";
 
 export const PROMETHEUS_CONFIG_DIR = "/etc/prometheus";
@@ -31,6 +33,27 @@ export interface PrometheusRenderInput {
   tlsProbes?: TlsProbe[];
   /** Kubernetes: the stack's namespace; node agents are scraped in theirs (nodeAgentNamespace). */
   namespace?: string;
+  /** NATS stores' /healthz, each probed by the blackbox exporter in a job of its own (natsHealthJob). */
+  natsHealth?: NatsHealthTarget[];
+}
+
+export interface NatsHealthTarget {
+  store: string;
+  url: string;
+}
+
+/**
+ * NATS's own health endpoint on each NATS store's monitoring port, probed by the blackbox exporter
+ * (none without it). Not the exporter's varz series: prometheus-nats-exporter keeps serving the
+ * last values it read when /varz stops answering, so their absence never says the server is down.
+ */
+export function natsHealthTargets(config: Pick<MonitoringInput, "dataStores" | "monitoring">): NatsHealthTarget[] {
+  if (!config.monitoring.exporters.blackbox.enabled) return [];
+  return Object.entries(config.dataStores)
+    .flatMap(([store, s]) =>
+      s.engine === "nats" ? [{ store, url: `http://${store}:${s.monitoringPort}/healthz` }] : [],
+    )
+    .sort((a, b) => a.store.localeCompare(b.store));
 }
 
 export interface ScrapeTarget {
@@ -140,6 +163,21 @@ export function renderPrometheusConfig(input: PrometheusRenderInput): string {
         { target_label: "__address__", replacement: `${BLACKBOX_HOST}:9115` },
       ],
     });
+  }
+  if (input.blackbox) {
+    for (const t of input.natsHealth ?? []) {
+      scrapeConfigs.push({
+        job_name: natsHealthJob(t.store),
+        metrics_path: "/probe",
+        params: { module: ["http_2xx"] },
+        static_configs: [{ targets: [t.url], labels: { datastore: t.store } }],
+        relabel_configs: [
+          { source_labels: ["__address__"], target_label: "__param_target" },
+          { source_labels: ["__param_target"], target_label: "instance" },
+          { target_label: "__address__", replacement: `${BLACKBOX_HOST}:9115` },
+        ],
+      });
+    }
   }
   const cleaned = scrapeConfigs.map((c) => {
     const entry = c as Record<string, unknown>;
@@ -262,6 +300,7 @@ export function prometheusPart(
     alertmanager: "alertmanager:9093",
     blackbox: m.exporters.blackbox.enabled,
     tlsProbes: tls,
+    natsHealth: natsHealthTargets(config),
     kubernetesNodes: cluster !== undefined,
     namespace: config.target.kind === "kubernetes" ? config.target.namespace : undefined,
   });

@@ -53,7 +53,10 @@ test("NATS: JetStream limits, client and monitoring ports, /healthz probes, a vo
       "NatsConnectionsHigh",
     ],
   );
-  assert.equal(alerts[0].expr, 'absent(gnatsd_varz_connections{datastore="bus"})');
+  assert.equal(
+    alerts[0].expr,
+    'probe_success{job="bus-healthz",datastore="bus"} == 0 or absent(probe_success{job="bus-healthz",datastore="bus"})',
+  );
   const plain = planEnvironment(
     loadStackConfig(brokerStackInput("dev", (v) => delete (v.dataStores as RawConfig)[NATS_STORE])),
   );

@@ -3,8 +3,12 @@
 // Debian does not package it). It follows the upstream naming so the same alert rules read both:
 // every numeric leaf of the server's /varz JSON becomes a gauge `gnatsd_varz_<path>` (nested keys
 // joined by `_`, e.g. jetstream.stats.storage -> gnatsd_varz_jetstream_stats_storage) with the
-// label server_id="<monitoring URL>". When /varz does not answer, no gnatsd_varz series is
-// exposed (as upstream), so the server-down alert sees them go absent.
+// label server_id="<monitoring URL>". When /varz does not answer (the server stopped, an error
+// status, a body that is no JSON), it serves the last values it read again, as the upstream
+// collector does (its gauges keep their last values when a poll fails): the series never go
+// absent and their values say nothing about whether the server is up. Only before the first
+// successful read is no gnatsd_varz series exposed. NatsServerDown therefore reads the blackbox
+// exporter's probe of /healthz, not these series (components/alerts/nats.ts).
 //
 //	nats-varz-exporter -varz -p 7777 http://nats:8222
 package main
@@ -19,6 +23,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -45,25 +50,41 @@ func main() {
 	}
 	base := strings.TrimRight(flag.Arg(0), "/")
 	client := &http.Client{Timeout: 5 * time.Second}
-	http.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+	// The last values read from /varz, served again whenever a read fails.
+	var mu sync.Mutex
+	last := map[string]float64{}
+	read := func() (map[string]float64, error) {
 		resp, err := client.Get(base + "/varz")
 		if err != nil {
-			log.Printf("varz: %v", err)
-			return
+			return nil, err
 		}
 		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
-		var doc map[string]interface{}
-		if err == nil && resp.StatusCode == 200 {
-			err = json.Unmarshal(body, &doc)
+		if resp.StatusCode != 200 {
+			return nil, fmt.Errorf("status %d", resp.StatusCode)
 		}
-		if err != nil || resp.StatusCode != 200 {
-			log.Printf("varz: status %d: %v", resp.StatusCode, err)
-			return
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return nil, err
+		}
+		var doc map[string]interface{}
+		if err := json.Unmarshal(body, &doc); err != nil {
+			return nil, err
 		}
 		values := map[string]float64{}
 		flatten("gnatsd_varz", doc, values)
+		return values, nil
+	}
+	http.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		fresh, err := read()
+		mu.Lock()
+		if err != nil {
+			log.Printf("varz: %v (serving the last values read)", err)
+		} else {
+			last = fresh
+		}
+		values := last
+		mu.Unlock()
 		names := make([]string, 0, len(values))
 		for n := range values {
 			names = append(names, n)

@@ -44,6 +44,8 @@ export interface AlertContext {
   archiving?: { stores: string[]; rpoSeconds: number };
   /** NATS data stores watched by an exporter (the NATS alerts exist only then). */
   natsStores?: string[];
+  /** NATS data stores whose /healthz the blackbox exporter probes, job `<store>-healthz` (NatsServerDown reads it). */
+  natsHealthProbes?: string[];
   /** The stack's own scheduled jobs and how long after a success the next one is overdue (components/jobs). */
   scheduledJobs?: Array<{ name: string; overdueSeconds: number }>;
   /**
