@@ -116,17 +116,18 @@ for (const c of cases.filter((c) => c.config().target.kind === "kubernetes")) {
   });
 }
 
-test("without the blackbox exporter: no probe job and no NatsServerDown (it would always fire); the varz alerts stay", () => {
-  const plan = planEnvironment(
-    loadStackConfig(
-      brokerStackInput("dev", (v) => {
-        const m = (v.monitoring ?? {}) as RawConfig;
-        v.monitoring = { ...m, exporters: { ...((m.exporters ?? {}) as RawConfig), blackbox: { enabled: false } } };
-      }),
-    ),
+test("without the blackbox exporter a stack with NATS is refused: a stopped NATS server would page nobody", () => {
+  assert.throws(
+    () =>
+      loadStackConfig(
+        brokerStackInput("dev", (v) => {
+          const m = (v.monitoring ?? {}) as RawConfig;
+          v.monitoring = { ...m, exporters: { ...((m.exporters ?? {}) as RawConfig), blackbox: { enabled: false } } };
+        }),
+      ),
+    (err: Error) =>
+      /monitoring\.exporters\.blackbox\.enabled/.test(err.message) &&
+      err.message.includes(`dataStores.${NATS_STORE}`) &&
+      /pages nobody/.test(err.message),
   );
-  assert.doesNotMatch(plan.monitoring!.prometheusConfig, new RegExp(`job_name: ${NATS_STORE}-healthz`));
-  const alerts = rulesOf(plan).map((r) => r.alert);
-  assert.ok(!alerts.includes("NatsServerDown"));
-  assert.ok(alerts.includes("NatsJetStreamStorageCritical"));
 });

@@ -249,6 +249,15 @@ function crossCheck(config: StackConfig, input: StackFileInput): ConfigProblem[]
   problems.push(...logFileProblems(config));
   problems.push(...entrypointProblems(config));
   problems.push(...natsProblems(config.dataStores));
+  // NatsServerDown reads the blackbox exporter's probe of each NATS server's /healthz: without
+  // the exporter, a stopped NATS server would page nobody.
+  const nats = Object.keys(config.dataStores).filter((n) => config.dataStores[n].engine === "nats");
+  if (nats.length > 0 && !config.monitoring.exporters.blackbox.enabled) {
+    add(
+      "monitoring.exporters.blackbox.enabled",
+      `is false, and ${nats.map((n) => `dataStores.${n}`).join(", ")} is NATS, whose NatsServerDown alert reads the blackbox exporter's probe of /healthz: without it a stopped NATS server pages nobody; set monitoring.exporters.blackbox.enabled to true`,
+    );
+  }
   problems.push(...jobProblems(config.jobs, config));
   for (const [jobName, job] of Object.entries(config.jobs)) problems.push(...plainEnvProblems(`jobs.${jobName}`, job));
   problems.push(...backupReferenceProblems(config));
