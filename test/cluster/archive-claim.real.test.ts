@@ -13,7 +13,14 @@ import assert from "node:assert/strict";
 import * as crypto from "node:crypto";
 import { after, before, test } from "node:test";
 import type { ApiObject } from "../support/kube-apiserver";
-import { clusterImage, clusterUnavailable, startCluster, waitUntil, type Cluster } from "../support/cluster";
+import {
+  clusterImage,
+  clusterUnavailable,
+  defaultServiceAccount,
+  readyPod,
+  startCluster,
+  type Cluster,
+} from "../support/cluster";
 import { exampleStacks, exampleText } from "../support/examples";
 import { stackManifests } from "../support/kube-manifests";
 
@@ -34,17 +41,7 @@ function asNetprobe(c: ApiObject, mounts: ApiObject[]): ApiObject {
   };
 }
 
-async function runningPod(selector: string): Promise<ApiObject> {
-  return waitUntil(`a ready pod of ${selector}`, 120, async () => {
-    const pods = (
-      await cluster.request("GET", `/api/v1/namespaces/${NS}/pods?labelSelector=${encodeURIComponent(selector)}`)
-    ).body.items as ApiObject[];
-    return pods.find((p) => p.status.conditions?.some((c: ApiObject) => c.type === "Ready" && c.status === "True"));
-  }).catch(async (err) => {
-    const state = await cluster.kubectl(["-n", NS, "get", "pods,pvc,events", "-o", "wide"]).catch(() => "");
-    throw new Error(`${err.message}\n${state}`);
-  });
-}
+const runningPod = (selector: string) => readyPod(cluster, NS, selector);
 
 async function onPod(pod: ApiObject, pathAndQuery: string): Promise<{ status: number; text: string }> {
   const res = await cluster.request(
@@ -58,11 +55,7 @@ before(async () => {
   if (unavailable) return;
   cluster = await startCluster();
   await cluster.kubectl(["create", "namespace", NS]);
-  await waitUntil("the namespace's default ServiceAccount", 30, async () =>
-    (await cluster.request("GET", `/api/v1/namespaces/${NS}/serviceaccounts/default`)).status === 200
-      ? true
-      : undefined,
-  );
+  await defaultServiceAccount(cluster, NS);
 });
 
 after(async () => {

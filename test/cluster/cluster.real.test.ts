@@ -12,7 +12,14 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import { after, before, test } from "node:test";
 import type { ApiObject } from "../support/kube-apiserver";
-import { clusterImage, clusterUnavailable, startCluster, waitUntil, type Cluster } from "../support/cluster";
+import {
+  clusterImage,
+  clusterUnavailable,
+  defaultServiceAccount,
+  startCluster,
+  waitUntil,
+  type Cluster,
+} from "../support/cluster";
 
 const unavailable = clusterUnavailable();
 const NS = `cluster-test-${crypto.randomBytes(3).toString("hex")}`;
@@ -68,12 +75,7 @@ before(async () => {
     cluster.startSeconds ? `# cluster up in ${cluster.startSeconds.toFixed(1)} s` : "# reusing the running cluster",
   );
   await apply([{ apiVersion: "v1", kind: "Namespace", metadata: { name: NS } }]);
-  // The ServiceAccount admission refuses pods until the controller manager made `default`.
-  await waitUntil("the namespace's default ServiceAccount", 30, async () =>
-    (await cluster.request("GET", `/api/v1/namespaces/${NS}/serviceaccounts/default`)).status === 200
-      ? true
-      : undefined,
-  );
+  await defaultServiceAccount(cluster, NS);
 });
 
 after(async () => {

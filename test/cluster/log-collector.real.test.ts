@@ -20,7 +20,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
 import type { ApiObject } from "../support/kube-apiserver";
-import { clusterImage, clusterUnavailable, startCluster, waitUntil, type Cluster } from "../support/cluster";
+import {
+  clusterImage,
+  clusterUnavailable,
+  defaultServiceAccount,
+  readyPod,
+  startCluster,
+  waitUntil,
+  type Cluster,
+} from "../support/cluster";
 import { stackManifests } from "../support/kube-manifests";
 import { REPO_ROOT } from "../support/stack-files";
 import { nodeAgentNamespace } from "../../components/workloads/model";
@@ -94,18 +102,6 @@ function netprobe(name: string, namespace: string, labels: Record<string, string
   };
 }
 
-async function readyPod(namespace: string, selector: string, seconds = 120): Promise<ApiObject> {
-  return waitUntil(`a ready pod of ${selector} in ${namespace}`, seconds, async () => {
-    const pods = (
-      await cluster.request("GET", `/api/v1/namespaces/${namespace}/pods?labelSelector=${encodeURIComponent(selector)}`)
-    ).body.items as ApiObject[];
-    return pods.find((p) => p.status.conditions?.some((c: ApiObject) => c.type === "Ready" && c.status === "True"));
-  }).catch(async (err) => {
-    const state = await cluster.kubectl(["-n", namespace, "get", "pods,pvc,events", "-o", "wide"]).catch(() => "");
-    throw new Error(`${err.message}\n${state}`);
-  });
-}
-
 async function onPod(pod: ApiObject, pathAndQuery: string): Promise<{ status: number; text: string }> {
   const { namespace, name } = pod.metadata;
   const res = await cluster.request("GET", `/api/v1/namespaces/${namespace}/pods/${name}:8080/proxy${pathAndQuery}`);
@@ -148,6 +144,7 @@ test(
   async () => {
     // 1. The agents' namespace and everything in it, before any stack pod or store exists.
     await apply(rendered("Namespace", undefined, AGENTS));
+    await defaultServiceAccount(cluster, AGENTS);
     const agentObjects = objects.filter((o) => o.metadata.namespace === AGENTS);
     assert.ok(
       agentObjects.some((o) => o.kind === "DaemonSet"),
@@ -161,7 +158,7 @@ test(
       );
     }
     const started = Date.now();
-    const collector = await readyPod(AGENTS, "app.kubernetes.io/name=otelcol");
+    const collector = await readyPod(cluster, AGENTS, "app.kubernetes.io/name=otelcol");
     const readySeconds = (Date.now() - started) / 1000;
     const ds = (await cluster.request("GET", `/apis/apps/v1/namespaces/${AGENTS}/daemonsets/otelcol`)).body;
     assert.equal(ds.status.numberReady, ds.status.desiredNumberScheduled, "every node's collector is Ready");
@@ -172,6 +169,7 @@ test(
 
     // 2. The stack's namespace, the store and its policy; a stack pod (container "api") prints a line.
     await apply(rendered("Namespace", undefined, NS));
+    await defaultServiceAccount(cluster, NS);
     const sts = rendered("StatefulSet", NS, "victorialogs");
     await apply({
       ...sts,
@@ -188,11 +186,11 @@ test(
       if ((o.kind === "Service" && o.metadata.name.startsWith("victorialogs")) || o.kind === "NetworkPolicy")
         await apply(o);
     }
-    const store = await readyPod(NS, "app.kubernetes.io/name=victorialogs", 180);
+    const store = await readyPod(cluster, NS, "app.kubernetes.io/name=victorialogs", 180);
     await apply(
       netprobe("api", NS, { "app.kubernetes.io/name": "api", "app.kubernetes.io/part-of": "ops-baseline" }, "api"),
     );
-    const writer = await readyPod(NS, "test/probe=api");
+    const writer = await readyPod(cluster, NS, "test/probe=api");
 
     const marker = `cluster-line-${crypto.randomBytes(4).toString("hex")}`;
     const printed = await onPod(writer, `/log?text=${encodeURIComponent(`ERROR ${marker}`)}`);
@@ -219,7 +217,7 @@ test(
       string
     >;
     await apply(netprobe("collector-identity", AGENTS, selector));
-    const identity = await readyPod(AGENTS, "test/probe=collector-identity");
+    const identity = await readyPod(cluster, AGENTS, "test/probe=collector-identity");
     const fetch = (url: string) => onPod(identity, `/fetch?url=${encodeURIComponent(url)}`);
     const health = await fetch(`http://victorialogs.${NS}.svc.cluster.local:9428/health`);
     assert.equal(health.status, 200, `the collector's identity reaches the store: ${health.text}`);

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { apiRequester, type ApiResponse } from "./kube-apiserver";
+import { apiRequester, type ApiObject, type ApiResponse } from "./kube-apiserver";
 import { REPO_ROOT } from "./stack-files";
 
 const SCRIPT = path.join(REPO_ROOT, "scripts/cluster.sh");
@@ -146,4 +146,31 @@ export async function waitUntil<T>(what: string, seconds: number, check: () => P
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`${what}: not within ${seconds} s${last ? ` (last error: ${last})` : ""}`);
+}
+
+/** Waits for the namespace's `default` ServiceAccount: its admission refuses pods until then. */
+export async function defaultServiceAccount(cluster: Cluster, namespace: string): Promise<void> {
+  await waitUntil(`the default ServiceAccount of ${namespace}`, 30, async () =>
+    (await cluster.request("GET", `/api/v1/namespaces/${namespace}/serviceaccounts/default`)).status === 200
+      ? true
+      : undefined,
+  );
+}
+
+/** A Ready pod matching `selector`; on a timeout the error lists the namespace's pods, claims and events. */
+export async function readyPod(
+  cluster: Cluster,
+  namespace: string,
+  selector: string,
+  seconds = 120,
+): Promise<ApiObject> {
+  return waitUntil(`a ready pod of ${selector} in ${namespace}`, seconds, async () => {
+    const pods = (
+      await cluster.request("GET", `/api/v1/namespaces/${namespace}/pods?labelSelector=${encodeURIComponent(selector)}`)
+    ).body.items as ApiObject[];
+    return pods.find((p) => p.status.conditions?.some((c: ApiObject) => c.type === "Ready" && c.status === "True"));
+  }).catch(async (err) => {
+    const state = await cluster.kubectl(["-n", namespace, "get", "pods,pvc,events", "-o", "wide"]).catch(() => "");
+    throw new Error(`${err.message}\n${state}`);
+  });
 }
