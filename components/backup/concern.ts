@@ -92,6 +92,25 @@ export function backupNames(config: BackupInput): { backups: string[]; drills: s
   };
 }
 
+/**
+ * The secrets the backups read, each with the stack file key that names it: the pgBackRest
+ * cipher passphrase only when a PostgreSQL store is backed up, the S3 keys only when something
+ * uses the S3 repository (pgBackRest, or restic for volumes), the restic password only for
+ * volumes. Nothing when nothing is backed up.
+ */
+export function backupSecretUses(config: BackupInput): Array<[secret: string, usedAt: string]> {
+  const { pitr, restic, volumes } = config.backup;
+  const pgbackrest = backedUpStores(config).some((name) => config.dataStores[name].engine === "postgresql");
+  const uses: Array<[string, string]> = [];
+  if (pgbackrest) uses.push([pitr.cipherPassSecret, "backup.pitr.cipherPassSecret"]);
+  if (pitr.repository.type === "s3" && (pgbackrest || volumes.length > 0)) {
+    uses.push([pitr.repository.accessKeySecret, "backup.pitr.repository.accessKeySecret"]);
+    uses.push([pitr.repository.secretKeySecret, "backup.pitr.repository.secretKeySecret"]);
+  }
+  if (volumes.length > 0) uses.push([restic.passwordSecret, "backup.restic.passwordSecret"]);
+  return uses;
+}
+
 export function backupConcern(ctx: StackContext, config: BackupInput): ConcernOutput {
   const jobs: ScheduledJob[] = [];
   for (const name of backedUpStores(config)) {

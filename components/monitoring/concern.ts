@@ -10,7 +10,7 @@ import { resolveSignals, type ResolvedSignals } from "../alerts/signals";
 import { tlsProbes } from "../entrypoints/concern";
 import type { ConcernOutput, Workload } from "../workloads/model";
 import { alertmanagerWorkload } from "./alertmanager";
-import { exporterWorkloads } from "./exporters";
+import { exporterWorkloads, watchedDataStores } from "./exporters";
 import { grafanaWorkloads } from "./grafana";
 import { CLUSTER_JOBS, natsHealthTargets, prometheusPart } from "./prometheus";
 import { pushgatewayWorkload } from "./pushgateway";
@@ -56,6 +56,7 @@ function monitoringContext(
   cluster: WatchedCluster | undefined,
 ): AlertContext {
   const m = config.monitoring;
+  const watched = watchedDataStores(config);
   const context: AlertContext = {
     ...alertContext(
       others,
@@ -70,11 +71,8 @@ function monitoringContext(
         : [],
       rpoSeconds: config.backup.pitr.archiveTimeout,
     },
-    natsStores: m.exporters.nats.enabled
-      ? Object.keys(config.dataStores)
-          .filter((n) => config.dataStores[n].engine === "nats")
-          .sort()
-      : [],
+    watchedEngines: [...new Set(watched.map(([, store]) => store.engine))].sort(),
+    natsStores: watched.filter(([, store]) => store.engine === "nats").map(([name]) => name),
     natsHealthProbes: natsHealthTargets(config).map((t) => t.store),
     scheduledJobs: jobOverdueSeconds(config.jobs),
   };

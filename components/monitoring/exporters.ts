@@ -1,7 +1,7 @@
 // The exporters: node-exporter, one per data store (PostgreSQL, Redis, NATS), the blackbox
 // exporter that probes services and entry points, and kube-state-metrics on a watched cluster.
 import type { MonitoringInput } from "./config";
-import type { NatsConfig, PostgresConfig, RedisConfig } from "../services/config";
+import type { DataStoreConfig, NatsConfig, PostgresConfig, RedisConfig } from "../services/config";
 import { tlsProbeEgress, type TlsProbe } from "../entrypoints/concern";
 import { httpProbe, type SecretEnv, type Workload } from "../workloads/model";
 import type { ExporterConfig } from "./config";
@@ -76,17 +76,27 @@ export function redisExporter(config: MonitoringInput, name: string, store: Redi
   });
 }
 
-/** One exporter per data store whose engine's exporter is enabled, in the stores' name order. */
-export function dataStoreExporters(config: MonitoringInput): Workload[] {
+/** The exporter setting of each data store engine. */
+const ENGINE_EXPORTER = { postgresql: "postgres", redis: "redis", nats: "nats" } as const;
+
+/**
+ * The data stores the stack declares whose engine's exporter is enabled, in name order: each gets
+ * an exporter, and only their engines get alerts (the alert context reads this too).
+ */
+export function watchedDataStores(config: MonitoringInput): Array<[string, DataStoreConfig]> {
   const e = config.monitoring.exporters;
   return Object.entries(config.dataStores)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .flatMap(([name, store]) => {
-      if (store.engine === "postgresql" && e.postgres.enabled) return [postgresExporter(config, name, store)];
-      if (store.engine === "nats" && e.nats.enabled) return [natsExporter(config, name, store)];
-      if (store.engine === "redis" && e.redis.enabled) return [redisExporter(config, name, store)];
-      return [];
-    });
+    .filter(([, store]) => e[ENGINE_EXPORTER[store.engine]].enabled)
+    .sort(([a], [b]) => a.localeCompare(b));
+}
+
+/** One exporter per data store whose engine's exporter is enabled, in the stores' name order. */
+export function dataStoreExporters(config: MonitoringInput): Workload[] {
+  return watchedDataStores(config).map(([name, store]) => {
+    if (store.engine === "postgresql") return postgresExporter(config, name, store);
+    if (store.engine === "nats") return natsExporter(config, name, store);
+    return redisExporter(config, name, store);
+  });
 }
 
 /**

@@ -15,6 +15,7 @@ import { jobProblems } from "../../components/jobs/config";
 import { logFileProblems } from "../../components/logging/logrotate";
 import { natsProblems } from "../../components/services/nats";
 import { isStatefulService, serviceFsGroup } from "../../components/services/config";
+import { backupSecretUses } from "../../components/backup/concern";
 import { postgresImageProblems, redisVersionProblems } from "../../components/backup/images";
 import { loadCustomAlerts } from "./custom-alerts";
 import { resolveBuildPaths } from "./build-paths";
@@ -292,13 +293,7 @@ function secretUses(config: StackConfig): Map<string, string[]> {
     for (const [envName, secret] of Object.entries(job.secretEnv))
       useSecret(secret, `jobs.${jobName}.secretEnv.${envName}`);
   }
-  const pitr = config.backup.pitr;
-  useSecret(pitr.cipherPassSecret, "backup.pitr.cipherPassSecret");
-  if (pitr.repository.type === "s3") {
-    useSecret(pitr.repository.accessKeySecret, "backup.pitr.repository.accessKeySecret");
-    useSecret(pitr.repository.secretKeySecret, "backup.pitr.repository.secretKeySecret");
-  }
-  if (config.backup.volumes.length > 0) useSecret(config.backup.restic.passwordSecret, "backup.restic.passwordSecret");
+  for (const [secret, at] of backupSecretUses(config)) useSecret(secret, at);
   if (config.monitoring.enabled) {
     if (config.monitoring.grafana.enabled) {
       useSecret(config.monitoring.grafana.adminPasswordSecret, "monitoring.grafana.adminPasswordSecret");

@@ -3,6 +3,7 @@
 // generated promtool tests feed in.
 import type { Severity } from "../rule-types";
 import type { ResolvedSignals } from "../signals";
+import type { DataStoreEngine } from "../../workloads/context";
 
 export interface InputSeries {
   series: string;
@@ -42,6 +43,11 @@ export interface AlertContext {
    * exporter (`pg_stat_archiver_*`), and the recovery point they declare (backup.pitr.archiveTimeout).
    */
   archiving?: { stores: string[]; rpoSeconds: number };
+  /**
+   * Engines of the data stores the stack declares and watches with their exporter: the PostgreSQL
+   * and Redis alerts exist only for these. Absent (a context made without a stack): every engine.
+   */
+  watchedEngines?: DataStoreEngine[];
   /** NATS data stores watched by an exporter (the NATS alerts exist only then). */
   natsStores?: string[];
   /** NATS data stores whose /healthz the blackbox exporter probes, job `<store>-healthz` (NatsServerDown reads it). */
@@ -76,6 +82,8 @@ export interface AlertDefinition {
    * links use the alert's own section (its name in lower case), so a new alert needs no value here.
    */
   runbook?: string;
+  /** The data store engine whose exporter the alert reads; it exists only where that engine is watched. */
+  engine?: DataStoreEngine;
   /** One plan per rule the alert renders on this stack (e.g. one per set of services sharing a signal). */
   test(threshold: number, ctx: AlertContext): AlertTestPlan | AlertTestPlan[];
 }
