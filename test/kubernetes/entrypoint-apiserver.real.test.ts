@@ -87,10 +87,16 @@ test("NATS: its StatefulSet and exporter are admitted by the restricted Pod Secu
     assert.ok(kinds.includes(k), `${k} among ${kinds.join(", ")}`);
   }
   const policy = objects.find((o) => o.kind === "NetworkPolicy" && o.metadata.name === NATS_STORE)!;
-  // Only its exporter reaches the server: the client and monitoring ports, nothing from elsewhere.
+  // Only its exporter and the blackbox exporter (which probes /healthz for NatsServerDown) reach
+  // the server, nothing from elsewhere. A peer is let in to the workload's ports, not one of them.
   assert.deepEqual(policy.spec.ingress, [
     {
       from: [
+        {
+          podSelector: {
+            matchLabels: { "app.kubernetes.io/name": "blackbox-exporter", "app.kubernetes.io/part-of": "ops-baseline" },
+          },
+        },
         {
           podSelector: {
             matchLabels: { "app.kubernetes.io/name": "bus-exporter", "app.kubernetes.io/part-of": "ops-baseline" },
