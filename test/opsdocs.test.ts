@@ -520,3 +520,21 @@ test("npm run docs: a bad stack file fails with the loader's message and writes 
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("an engine's alert section names only that engine's stores: no redis-cli under PostgresDown", () => {
+  const runbook = stackDocs(docsTarget("Pulumi.prod.yaml")).get("RUNBOOK.md")!;
+  const section = (name: string) => {
+    const start = runbook.indexOf(`#### ${name}\n`);
+    assert.ok(start >= 0, `${name} has a section`);
+    const end = runbook.indexOf("\n#### ", start + 1);
+    return runbook.slice(start, end < 0 ? undefined : end);
+  };
+  for (const name of ["PostgresDown", "PostgresConnectionsWarning"]) {
+    assert.match(section(name), /For `postgres`:/);
+    assert.doesNotMatch(section(name), /For `redis`:|redis-cli/, name);
+  }
+  for (const name of ["RedisDown", "RedisConnectionsWarning"]) {
+    assert.match(section(name), /For `redis`:/);
+    assert.doesNotMatch(section(name), /For `postgres`:|psql/, name);
+  }
+});

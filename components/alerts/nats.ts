@@ -52,6 +52,7 @@ function ratioAlert(
     name,
     family,
     group: "datastores",
+    engine: "nats",
     severity,
     forSeconds: 300,
     threshold,
@@ -78,6 +79,7 @@ export function natsAlertDefinitions(): AlertDefinition[] {
     {
       name: "NatsServerDown",
       group: "datastores",
+      engine: "nats",
       severity: "critical",
       forSeconds: 60,
       // The blackbox exporter's probe of NATS's own /healthz, not the exporter's varz series:
@@ -120,6 +122,7 @@ export function natsAlertDefinitions(): AlertDefinition[] {
     {
       name: "NatsSlowConsumers",
       group: "datastores",
+      engine: "nats",
       severity: "warning",
       forSeconds: 0,
       threshold: 0,

@@ -75,8 +75,11 @@ function workloadsFor(m: DocModel, a: DocAlert): Workload[] {
     case "services":
     case "slo":
       return m.services;
-    case "datastores":
-      return m.dataStores;
+    case "datastores": {
+      // An engine's alert (PostgresDown, RedisDown, NatsServerDown...) is about its stores only.
+      const engine = a.definition?.engine;
+      return m.dataStores.filter((w) => !engine || m.config.dataStores[w.name]?.engine === engine);
+    }
     case "monitoring":
       return m.workloads.filter((w) => w.role === "monitoring");
     default:
@@ -226,7 +229,7 @@ function actions(m: DocModel, a: DocAlert): string[] {
     case "datastoreconnections":
       return [
         "Find who holds the connections, then raise `maxConnections` / `maxClients` in the stack file or lower the services' pool sizes.",
-        ...m.dataStores.flatMap((w) => {
+        ...ws.flatMap((w) => {
           const store = m.config.dataStores[w.name];
           if (store?.engine === "postgresql") {
             return [

@@ -82,7 +82,7 @@ export interface AlertDefinition {
    * links use the alert's own section (its name in lower case), so a new alert needs no value here.
    */
   runbook?: string;
-  /** The data store engine whose exporter the alert reads; it exists only where that engine is watched. */
+  /** The data store engine the alert is about; its runbook section names only that engine's stores. */
   engine?: DataStoreEngine;
   /** One plan per rule the alert renders on this stack (e.g. one per set of services sharing a signal). */
   test(threshold: number, ctx: AlertContext): AlertTestPlan | AlertTestPlan[];
