@@ -60,37 +60,52 @@ function envelopeRows(m: DocModel): EnvelopeRow[] {
   ];
 }
 
+type Block = string | undefined | false;
+
 export function renderOperations(m: DocModel): string {
-  const c = m.config;
-  const cmd = m.cmd;
-  const stack = m.input.stack;
-  const rows = envelopeRows(m);
-  const sum = (rs: EnvelopeRow[], f: (r: ContainerSpec["resources"]) => number) =>
-    rs.reduce((t, r) => t + f(r.spec.resources) * r.count, 0);
-  const longRunning = rows.filter((r) => r.kind !== "job");
-  const jobs = rows.filter((r) => r.kind === "job");
-  const totals = (label: string, rs: EnvelopeRow[]) => [
-    `**${label}**`,
-    "",
-    "",
-    cpu(sum(rs, (r) => r.cpuRequestMillicores)),
-    cpu(sum(rs, (r) => r.cpuLimitMillicores)),
-    mem(sum(rs, (r) => r.memoryRequestBytes)),
-    mem(sum(rs, (r) => r.memoryLimitBytes)),
+  return join(
+    header(m, "Operations", "How this stack runs when nothing is wrong, and where its limits are."),
+    ...whatRuns(m),
+    ...deploymentModes(m),
+    ...entryPoints(m),
+    ...healthSignals(m),
+    ...resourceEnvelope(m),
+    ...scheduledJobs(m),
+    ...dataStoresAndBackups(m),
+    ...logRetention(m),
+    ...startupAndShutdown(m),
+    ...nonGuarantees(m),
+  );
+}
+
+function whatRuns(m: DocModel): Block[] {
+  return [
+    "## What runs",
+    table(
+      ["workload", "role", "placed as", "replicas", "image", "ports", "depends on"],
+      m.workloads.map((w) => [
+        w.name,
+        w.role,
+        placement(m, w),
+        String(w.replicas),
+        code(w.image.ref),
+        w.ports.map((p) => `${p.name} ${p.containerPort}${p.hostPort ? ` (host ${p.hostPort})` : ""}`).join(", ") ||
+          "none",
+        w.dependsOn.join(", ") || "none",
+      ]),
+    ),
   ];
+}
+
+function deploymentModes(m: DocModel): Block[] {
+  const c = m.config;
+  const stack = m.input.stack;
   const single = m.workloads.filter((w) => w.replicas === 1);
   const statefulSingles = m.workloads.filter((w) => w.role === "datastore");
   const natsStores = Object.keys(c.dataStores)
     .filter((n) => c.dataStores[n].engine === "nats")
     .sort();
   const grafana = c.monitoring.enabled && c.monitoring.grafana.enabled;
-  const logCap = c.logging.containerLogs.maxSize * c.logging.containerLogs.maxFiles;
-  const containerCount = rows.reduce((t, r) => t + r.count, 0);
-  const order = orderByDependencies(m.workloads);
-  const published = m.workloads.flatMap((w) =>
-    w.ports.filter((p) => p.hostPort !== undefined || cmd.kind === "kubernetes").map((p) => ({ w, p })),
-  );
-
   const supported =
     c.target.kind === "docker"
       ? [
@@ -123,6 +138,20 @@ export function renderOperations(m: DocModel): string {
       "Dashboards: Grafana is off in this stack (`monitoring.grafana.enabled: false`).",
   ].filter((x): x is string => typeof x === "string");
 
+  return [
+    "## Supported deployment modes",
+    list(supported),
+    `The same program places a stack on ${c.target.kind === "docker" ? "Kubernetes" : "a Docker engine"} too (\`target.kind: ${c.target.kind === "docker" ? "kubernetes" : "docker"}\`); that is another stack file with its own documents, not a mode of this one.`,
+    "### Not supported",
+    list(notSupported),
+  ];
+}
+
+function entryPoints(m: DocModel): Block[] {
+  const cmd = m.cmd;
+  const published = m.workloads.flatMap((w) =>
+    w.ports.filter((p) => p.hostPort !== undefined || cmd.kind === "kubernetes").map((p) => ({ w, p })),
+  );
   const entry =
     published.length === 0
       ? "Nothing is published outside the target."
@@ -138,6 +167,12 @@ export function renderOperations(m: DocModel): string {
           }),
         );
 
+  return ["## Entry points", entry];
+}
+
+function healthSignals(m: DocModel): Block[] {
+  const c = m.config;
+  const cmd = m.cmd;
   const health = table(
     ["workload", "liveness", "readiness", "startup", "metrics"],
     m.workloads.map((w) => [
@@ -149,16 +184,40 @@ export function renderOperations(m: DocModel): string {
     ]),
   );
 
-  const dataRows = m.restores.map((r) => {
-    const interval = cronInterval(c.backup.schedule);
-    return [
-      r.backup,
-      r.kind,
-      cronWords(c.backup.schedule),
-      `up to ${interval} of changes (one schedule interval), more if runs fail`,
-      r.restoreNewest ? `[scripted](RUNBOOK.md#restore-${r.backup})` : `[by hand](RUNBOOK.md#restore-${r.backup})`,
-    ];
-  });
+  return [
+    "## Health signals",
+    `What the ${cmd.kind === "docker" ? "Docker healthcheck (the readiness check, with the startup check's budget as start period)" : "kubelet probes"} and Prometheus watch:`,
+    health,
+    c.monitoring.enabled &&
+      list([
+        `Prometheus scrapes every metrics endpoint above every ${dur(c.monitoring.scrapeInterval)} and evaluates the alert rules every ${dur(c.monitoring.evaluationInterval)}; the alerts and their thresholds are in [RUNBOOK.md](RUNBOOK.md#alerts).`,
+        c.monitoring.exporters.blackbox.enabled
+          ? "The blackbox exporter probes each service's HTTP health endpoint from outside the service (`ProbeFailing`)."
+          : "No blackbox probes (the exporter is disabled).",
+        "The `Watchdog` alert always fires and reaches the `heartbeat` receiver; when it stops arriving there, alerting itself is broken.",
+      ]),
+  ];
+}
+
+function resourceEnvelope(m: DocModel): Block[] {
+  const c = m.config;
+  const cmd = m.cmd;
+  const rows = envelopeRows(m);
+  const sum = (rs: EnvelopeRow[], f: (r: ContainerSpec["resources"]) => number) =>
+    rs.reduce((t, r) => t + f(r.spec.resources) * r.count, 0);
+  const longRunning = rows.filter((r) => r.kind !== "job");
+  const jobs = rows.filter((r) => r.kind === "job");
+  const totals = (label: string, rs: EnvelopeRow[]) => [
+    `**${label}**`,
+    "",
+    "",
+    cpu(sum(rs, (r) => r.cpuRequestMillicores)),
+    cpu(sum(rs, (r) => r.cpuLimitMillicores)),
+    mem(sum(rs, (r) => r.memoryRequestBytes)),
+    mem(sum(rs, (r) => r.memoryLimitBytes)),
+  ];
+  const logCap = c.logging.containerLogs.maxSize * c.logging.containerLogs.maxFiles;
+  const containerCount = rows.reduce((t, r) => t + r.count, 0);
   const volumeRows = [
     ...m.workloads.flatMap((w) =>
       w.volumes
@@ -171,43 +230,7 @@ export function renderOperations(m: DocModel): string {
         .map((v) => [j.name, v.name, v.mountPath, mem(v.sizeBytes)]),
     ),
   ];
-  const logFileServices = m.workloads.filter((w) => w.logFiles.length > 0);
-  const f = c.logging.files;
-
-  return join(
-    header(m, "Operations", "How this stack runs when nothing is wrong, and where its limits are."),
-    "## What runs",
-    table(
-      ["workload", "role", "placed as", "replicas", "image", "ports", "depends on"],
-      m.workloads.map((w) => [
-        w.name,
-        w.role,
-        placement(m, w),
-        String(w.replicas),
-        code(w.image.ref),
-        w.ports.map((p) => `${p.name} ${p.containerPort}${p.hostPort ? ` (host ${p.hostPort})` : ""}`).join(", ") ||
-          "none",
-        w.dependsOn.join(", ") || "none",
-      ]),
-    ),
-    "## Supported deployment modes",
-    list(supported),
-    `The same program places a stack on ${c.target.kind === "docker" ? "Kubernetes" : "a Docker engine"} too (\`target.kind: ${c.target.kind === "docker" ? "kubernetes" : "docker"}\`); that is another stack file with its own documents, not a mode of this one.`,
-    "### Not supported",
-    list(notSupported),
-    "## Entry points",
-    entry,
-    "## Health signals",
-    `What the ${cmd.kind === "docker" ? "Docker healthcheck (the readiness check, with the startup check's budget as start period)" : "kubelet probes"} and Prometheus watch:`,
-    health,
-    c.monitoring.enabled &&
-      list([
-        `Prometheus scrapes every metrics endpoint above every ${dur(c.monitoring.scrapeInterval)} and evaluates the alert rules every ${dur(c.monitoring.evaluationInterval)}; the alerts and their thresholds are in [RUNBOOK.md](RUNBOOK.md#alerts).`,
-        c.monitoring.exporters.blackbox.enabled
-          ? "The blackbox exporter probes each service's HTTP health endpoint from outside the service (`ProbeFailing`)."
-          : "No blackbox probes (the exporter is disabled).",
-        "The `Watchdog` alert always fires and reaches the `heartbeat` receiver; when it stops arriving there, alerting itself is broken.",
-      ]),
+  return [
     "## Resource envelope",
     `Requests and limits per ${cmd.unit}, times the replica count in the totals. On ${cmd.kind === "docker" ? "Docker the limit is enforced (`--memory`, `--cpus`); requests are not reserved" : "Kubernetes requests are reserved on a node and limits enforced"}.`,
     table(
@@ -234,6 +257,13 @@ export function renderOperations(m: DocModel): string {
     volumeRows.length > 0 && "Persistent storage:",
     volumeRows.length > 0 && table(["owner", "volume", "mounted at", "size"], volumeRows),
     `Container output is capped at ${mem(c.logging.containerLogs.maxSize)} x ${c.logging.containerLogs.maxFiles} files per container (${mem(logCap)} each, ${mem(logCap * containerCount)} for the ${containerCount} containers).`,
+  ];
+}
+
+function scheduledJobs(m: DocModel): Block[] {
+  const c = m.config;
+  const cmd = m.cmd;
+  return [
     "## Scheduled jobs",
     m.jobs.length === 0
       ? "None."
@@ -256,6 +286,22 @@ export function renderOperations(m: DocModel): string {
     cmd.kind === "docker"
       ? "On Docker each job is a long-running container whose scheduler starts the command on time and never runs two at once."
       : "On Kubernetes each job is a CronJob (`concurrencyPolicy: Forbid`, time zone UTC).",
+  ];
+}
+
+function dataStoresAndBackups(m: DocModel): Block[] {
+  const c = m.config;
+  const dataRows = m.restores.map((r) => {
+    const interval = cronInterval(c.backup.schedule);
+    return [
+      r.backup,
+      r.kind,
+      cronWords(c.backup.schedule),
+      `up to ${interval} of changes (one schedule interval), more if runs fail`,
+      r.restoreNewest ? `[scripted](RUNBOOK.md#restore-${r.backup})` : `[by hand](RUNBOOK.md#restore-${r.backup})`,
+    ];
+  });
+  return [
     "## Data stores and backups",
     m.dataStores.length === 0
       ? "No data stores."
@@ -271,6 +317,16 @@ export function renderOperations(m: DocModel): string {
       table(["backup of", "kind", "schedule", "recovery point (data that can be lost)", "restore"], dataRows),
     m.restores.length > 0 &&
       `Backups are kept on ${code(mem(c.backup.storage))} of backup storage per job: the newest ${c.backup.retention.keepLast}, plus the newest of each of the last ${c.backup.retention.keepDaily} days, ${c.backup.retention.keepWeekly} weeks and ${c.backup.retention.keepMonthly} months; pruning runs only after a successful backup. A run longer than ${dur(c.backup.timeout)} is killed. \`BackupStale\` fires when the newest success is older than ${dur(c.backup.staleAfter)}.${c.backup.restoreDrill.enabled ? ` A restore drill restores the newest PostgreSQL backup into a scratch database ${cronWords(c.backup.restoreDrill.schedule)}.` : " No restore drill runs (`backup.restoreDrill.enabled: false`)."}`,
+  ];
+}
+
+function logRetention(m: DocModel): Block[] {
+  const c = m.config;
+  const cmd = m.cmd;
+  const logFileServices = m.workloads.filter((w) => w.logFiles.length > 0);
+  const f = c.logging.files;
+
+  return [
     "## Log retention",
     list(
       [
@@ -284,6 +340,14 @@ export function renderOperations(m: DocModel): string {
           `Metrics: Prometheus keeps ${dur(c.monitoring.prometheus.retentionTime)} or ${mem(c.monitoring.prometheus.retentionSize)}, whichever is reached first.`,
       ].filter((x): x is string => typeof x === "string"),
     ),
+  ];
+}
+
+function startupAndShutdown(m: DocModel): Block[] {
+  const cmd = m.cmd;
+  const stack = m.input.stack;
+  const order = orderByDependencies(m.workloads);
+  return [
     "## Startup and shutdown",
     cmd.kind === "docker"
       ? `${code(`npm run up -- ${stack}`)} creates the containers in this order, each after the ones it depends on report healthy:`
@@ -297,6 +361,12 @@ export function renderOperations(m: DocModel): string {
     sh(order.map((w) => cmd.start(w))),
     cmd.kind === "docker" &&
       `The job containers (${m.jobs.map((j) => code(j.name)).join(", ")}) are independent of that order; stopping them only pauses the schedule.`,
+  ];
+}
+
+function nonGuarantees(m: DocModel): Block[] {
+  const c = m.config;
+  return [
     anchor("non-guarantees"),
     "## What this stack does not guarantee",
     list(
@@ -317,5 +387,5 @@ export function renderOperations(m: DocModel): string {
         "Secrets are only as safe as the stack's secrets provider and its passphrase or key.",
       ].filter((x): x is string => typeof x === "string"),
     ),
-  );
+  ];
 }
