@@ -538,3 +538,21 @@ test("an engine's alert section names only that engine's stores: no redis-cli un
     assert.doesNotMatch(section(name), /For `postgres`:|psql/, name);
   }
 });
+
+test("OPERATIONS.md states the point-in-time recovery the stack has and where each backup lives", () => {
+  const prod = stackDocs(docsTarget("Pulumi.prod.yaml")).get("OPERATIONS.md")!;
+  const prodConfig = loadTargetConfig(docsTarget("Pulumi.prod.yaml"));
+  const repo = prodConfig.backup.pitr.repository;
+  assert.equal(repo.type, "s3");
+  // The pgBackRest row, with the recovery point the stack file sets.
+  assert.match(prod, /\| postgres-pitr \| pgBackRest \| WAL continuously; .* \| up to 1m of changes/);
+  assert.match(prod, new RegExp(`S3 bucket \`${repo.type === "s3" ? repo.bucket : ""}\`.*so it survives the target`));
+  // Only the stores without it are said to lack point-in-time recovery.
+  assert.match(prod, /No point-in-time recovery for `redis`:/);
+  assert.doesNotMatch(prod, /No point-in-time recovery for [^:]*`postgres`/);
+  const dev = stackDocs(docsTarget("Pulumi.dev.yaml")).get("OPERATIONS.md")!;
+  assert.match(dev, /the pgBackRest repository is a \d+Gi volume of the target, so it is lost with the target/);
+  // A stack without PostgreSQL has no pgBackRest row at all.
+  const rtt = stackDocs(docsTarget("examples/rtt/Pulumi.dev.yaml")).get("OPERATIONS.md")!;
+  assert.doesNotMatch(rtt, /pgBackRest/);
+});

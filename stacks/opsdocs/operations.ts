@@ -314,7 +314,11 @@ function dataStoresAndBackups(m: DocModel): Block[] {
           ]),
         ),
     m.restores.length > 0 &&
-      table(["backup of", "kind", "schedule", "recovery point (data that can be lost)", "restore"], dataRows),
+      table(
+        ["backup of", "kind", "schedule", "recovery point (data that can be lost)", "restore"],
+        [...dataRows, ...pitrRows(m)],
+      ),
+    pitrStores(m).length > 0 && pitrText(m),
     m.restores.length > 0 &&
       `Backups are kept on ${code(mem(c.backup.storage))} of backup storage per job: the newest ${c.backup.retention.keepLast}, plus the newest of each of the last ${c.backup.retention.keepDaily} days, ${c.backup.retention.keepWeekly} weeks and ${c.backup.retention.keepMonthly} months; pruning runs only after a successful backup. A run longer than ${dur(c.backup.timeout)} is killed. \`BackupStale\` fires when the newest success is older than ${dur(c.backup.staleAfter)}.${c.backup.restoreDrill.enabled ? ` A restore drill restores the newest PostgreSQL backup into a scratch database ${cronWords(c.backup.restoreDrill.schedule)}.` : " No restore drill runs (`backup.restoreDrill.enabled: false`)."}`,
   ];
@@ -366,14 +370,15 @@ function startupAndShutdown(m: DocModel): Block[] {
 
 function nonGuarantees(m: DocModel): Block[] {
   const c = m.config;
+  const noPitr = m.restores.filter((r) => r.kind !== "postgresql");
   return [
     anchor("non-guarantees"),
     "## What this stack does not guarantee",
     list(
       [
         "No response-time or uptime objective beyond the alert rules: an SLO alert tells you the budget is burning; it does not keep it from burning.",
-        m.restores.length > 0 &&
-          "No point-in-time recovery: a restore returns a data store to its last successful backup; later writes are lost.",
+        noPitr.length > 0 &&
+          `No point-in-time recovery for ${noPitr.map((r) => code(r.backup)).join(", ")}: a restore returns each to its last successful backup; later writes are lost.`,
         m.restores.some((r) => !r.restoreNewest) &&
           `No scripted restore for ${m.restores
             .filter((r) => !r.restoreNewest)
@@ -381,11 +386,58 @@ function nonGuarantees(m: DocModel): Block[] {
             .join(
               ", ",
             )}: the backups are verified files; putting one back is a manual step (see [RUNBOOK.md](RUNBOOK.md#restore-procedures)).`,
-        "Backups live on storage of the same target (a volume or claim); a loss of the host or cluster storage loses them too unless they are copied elsewhere.",
+        m.restores.length > 0 && backupPlacement(m),
         c.monitoring.enabled &&
           "Alert delivery depends on Prometheus, Alertmanager and the receivers; the Watchdog heartbeat is the only signal that this chain works.",
         "Secrets are only as safe as the stack's secrets provider and its passphrase or key.",
       ].filter((x): x is string => typeof x === "string"),
     ),
   ];
+}
+
+/** The PostgreSQL stores pgBackRest archives (every backed-up PostgreSQL store). */
+function pitrStores(m: DocModel): string[] {
+  return m.restores.filter((r) => r.kind === "postgresql").map((r) => r.backup);
+}
+
+function pitrRepository(m: DocModel): string {
+  const r = m.config.backup.pitr.repository;
+  return r.type === "s3"
+    ? `the S3 bucket ${code(r.bucket)} at ${code(r.endpoint)}, outside the target`
+    : `a ${mem(r.storage)} volume of the target`;
+}
+
+function pitrRows(m: DocModel): string[][] {
+  const p = m.config.backup.pitr;
+  return pitrStores(m).map((store) => [
+    `${store}-pitr`,
+    "pgBackRest",
+    `WAL continuously; full ${cronWords(p.fullSchedule)}, differential ${cronWords(p.diffSchedule)}`,
+    `up to ${dur(p.archiveTimeout)} of changes (\`backup.pitr.archiveTimeout\`), more while archiving fails (PostgresWalArchiving alerts)`,
+    "to a point in time with `pgbackrest-restore`, by hand",
+  ]);
+}
+
+function pitrText(m: DocModel): string {
+  const p = m.config.backup.pitr;
+  const kept =
+    p.retention.fullType === "count" ? `${p.retention.full} full backups` : `${p.retention.full} days of full backups`;
+  return `Point-in-time recovery: each PostgreSQL server archives every WAL segment to the pgBackRest repository, ${pitrRepository(m)}, encrypted (aes-256-cbc, the passphrase in the secret ${code(p.cipherPassSecret)}). The repository keeps ${kept} and ${p.retention.diff} differential backups per full one; any moment since the oldest kept full backup can be restored (\`pgbackrest-restore <data directory> <time or restore point>\`, in the \`pgbackrest\` container of the data store's pod; docs/BACKUP.md of the ops-baseline package).`;
+}
+
+/** Where each kind of backup lives, and so what a loss of the target takes with it. */
+function backupPlacement(m: DocModel): string {
+  const c = m.config;
+  const dumps = m.restores.filter((r) => r.kind !== "volume").map((r) => code(r.backup));
+  const volumes = m.restores.filter((r) => r.kind === "volume").map((r) => code(r.backup));
+  const offsite = c.backup.pitr.repository.type === "s3";
+  const parts = [
+    dumps.length > 0 &&
+      `the scheduled dumps (${dumps.join(", ")}) live on backup storage of the same target (a volume or claim), so a loss of the host or cluster storage loses them too`,
+    pitrStores(m).length > 0 &&
+      `the pgBackRest repository is ${pitrRepository(m)}${offsite ? ", so it survives the target" : ", so it is lost with the target"}`,
+    volumes.length > 0 &&
+      `the restic volume backups (${volumes.join(", ")}) live ${offsite ? "in that bucket too" : "on the backup volume of the target, so a loss of the host or cluster storage loses them too"}`,
+  ].filter((x): x is string => typeof x === "string");
+  return `Where the backups live: ${parts.join("; ")}.`;
 }
