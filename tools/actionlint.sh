@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Lints the GitHub workflows with actionlint at the pinned version (toolchain/actionlint.sh builds
 # it from the Go module proxy, cached; scripts/setup.sh runs that), the `run:` scripts included,
-# through shellcheck (Debian's package, in scripts/setup.sh's list).
+# through shellcheck (Debian's package, in scripts/setup.sh's list). The workflow `ops-baseline
+# init` writes is linted by test/workflows/actionlint.real.test.ts.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 bash "$repo/toolchain/actionlint.sh"
