@@ -58,12 +58,8 @@ test("every workflow of the repository passes actionlint, its run: scripts throu
     .filter((f) => /\.ya?ml$/.test(f))
     .sort()
     .map((f) => path.join(".github", "workflows", f));
-  assert.deepEqual(files.map((f) => path.basename(f)).slice(0, 4), [
-    "deploy.yml",
-    "drift.yml",
-    "images.yml",
-    "preview.yml",
-  ]);
+  const names = files.map((f) => path.basename(f));
+  for (const name of ["deploy.yml", "drift.yml", "images.yml", "preview.yml"]) assert.ok(names.includes(name), name);
   // From the repository's root, so actionlint reads .github/actionlint.yaml (the self-hosted label).
   const { status, findings } = actionlint(REPO_ROOT, files);
   assert.equal(status, 0, `actionlint found:\n${report(findings)}`);
