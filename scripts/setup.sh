@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Everything a fresh machine needs, idempotent and cached (a warm machine takes seconds):
 #   1. Debian packages: the real tools the tests drive (promtool, amtool, logrotate, PostgreSQL,
-#      Redis), the Docker engine and debootstrap (installed only when missing, as root; a non-root
-#      user or another OS gets the list, as `npm run up -- dev` does not need them);
+#      Redis, shellcheck for actionlint), the Docker engine and debootstrap (installed only when
+#      missing, as root; a non-root user or another OS gets the list, as `npm run up -- dev` does
+#      not need them);
 #   2. npm dependencies (npm ci, pinned by package-lock.json);
 #   3. the Pulumi engine and provider plugins at the pinned versions (toolchain/install.sh);
 #   4. a running Docker engine and the local base image debian:bookworm-slim;
@@ -17,7 +18,7 @@ started=$(date +%s)
 # `npm run up -- dev` needs only Node.js, a Docker engine and the Pulumi engine (step 3). The
 # Debian packages are what the tests drive (and debootstrap for the base image where no registry
 # answers); without root or without Debian they are reported, not required.
-DEBIAN_PACKAGES=(prometheus prometheus-alertmanager logrotate postgresql redis-server redis-tools docker.io debootstrap zstd pgbackrest restic prometheus-pushgateway conntrack nftables)
+DEBIAN_PACKAGES=(prometheus prometheus-alertmanager logrotate postgresql redis-server redis-tools docker.io debootstrap zstd pgbackrest restic prometheus-pushgateway conntrack nftables shellcheck)
 missing=()
 if command -v dpkg-query >/dev/null; then
   for pkg in "${DEBIAN_PACKAGES[@]}"; do
@@ -59,6 +60,7 @@ fi
 [[ "$skip" == *" versitygw "* || "$skip" == *" toolchain "* ]] || { step "versitygw S3 server (toolchain/versitygw.sh)"; bash toolchain/versitygw.sh; }
 [[ "$skip" == *" nats-exporter "* || "$skip" == *" toolchain "* ]] || { step "NATS exporter for the dev image (toolchain/nats-exporter.sh)"; bash toolchain/nats-exporter.sh; }
 [[ "$skip" == *" supercronic "* || "$skip" == *" toolchain "* ]] || { step "supercronic, the Docker jobs' scheduler (toolchain/supercronic.sh)"; bash toolchain/supercronic.sh; }
+[[ "$skip" == *" actionlint "* || "$skip" == *" toolchain "* ]] || { step "actionlint, the workflow linter (toolchain/actionlint.sh)"; bash toolchain/actionlint.sh; }
 [[ "$skip" == *" kube "* || "$skip" == *" toolchain "* ]] || { step "kube-apiserver, etcd, cyclonus (toolchain/kube/install.sh)"; bash toolchain/kube/install.sh; }
 
 if [[ "$skip" != *" docker "* ]]; then

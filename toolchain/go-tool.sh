@@ -1,7 +1,8 @@
-# Shared by the single-binary Go builds (toolchain/supercronic.sh, versitygw.sh, nats-exporter.sh):
-# one binary cached under ~/.cache/ops-baseline/<tool>-<version>/, built in a temporary directory
-# and moved into place only when complete, with progress every 30 s; a warm run takes about a
-# second. Sourced, not run. The caller sets `tool`, `version`, `dir` and `bin`, and defines
+# Shared by the single-binary Go builds (toolchain/supercronic.sh, versitygw.sh, nats-exporter.sh,
+# actionlint.sh): one binary cached under ~/.cache/ops-baseline/<tool>-<version>/, built in a
+# temporary directory and moved into place only when complete, with progress every 30 s; a warm
+# run takes about a second. Sourced, not run. The caller sets `tool`, `version`, `dir` and `bin`,
+# and defines
 #   build_into <work>   builds the binary as <work>/out/<basename of bin>
 #   check <binary>      a smoke run of the fresh build (fails the build when it does not run)
 #   stage               copies the cached binary where an image build context needs it (or nothing)

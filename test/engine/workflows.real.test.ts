@@ -1,7 +1,8 @@
 // The workflows against the real CLI they run: flags the CLI registers only for debug commands
 // must have PULUMI_DEBUG_COMMANDS set where they are used; deploy's jobs must not need root or
 // debootstrap on a hosted runner, prod must not wait on dev, and every up is followed by a
-// preview that must find nothing to change. actionlint checks the syntax (npm run lint:workflows).
+// preview that must find nothing to change. actionlint checks the syntax
+// (test/workflows/actionlint.real.test.ts, npm run lint:workflows).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";

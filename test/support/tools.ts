@@ -12,6 +12,7 @@ const INSTALL: Record<string, string> = {
   amtool: "apt-get install prometheus-alertmanager",
   logrotate: "apt-get install logrotate",
   pg_ctl: "apt-get install postgresql",
+  shellcheck: "apt-get install shellcheck",
 };
 
 export function requireTool(name: string, candidates: string[] = [`/usr/bin/${name}`]): string {
